@@ -240,18 +240,27 @@ mod tests {
     #[test]
     fn codes_are_unique_snake_case() {
         let samples = [
-            Error::SiweSyntax { line: 1, reason: String::new() },
+            Error::SiweSyntax {
+                line: 1,
+                reason: String::new(),
+            },
             Error::siwe_field("address", "x"),
             Error::MalformedSignature(String::new()),
             Error::BadSessionSignature,
             Error::Expired(String::new()),
-            Error::WrongNode { expected: String::new(), found: String::new() },
+            Error::WrongNode {
+                expected: String::new(),
+                found: String::new(),
+            },
             Error::CapabilityNotGranted(String::new()),
             Error::OperationNotRequested(String::new()),
         ];
         let mut codes: Vec<&str> = samples.iter().map(Error::code).collect();
         for c in &codes {
-            assert!(c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'), "{c}");
+            assert!(
+                c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'),
+                "{c}"
+            );
         }
         codes.sort_unstable();
         codes.dedup();

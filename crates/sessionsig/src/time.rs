@@ -5,8 +5,8 @@
 
 use crate::error::{Error, Result};
 use std::fmt;
-pub use time::{Duration, OffsetDateTime};
 use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
+pub use time::{Duration, OffsetDateTime};
 
 /// A source of the current instant.
 pub trait Clock: Send + Sync {
@@ -70,7 +70,9 @@ impl Timestamp {
         let instant = instant.to_offset(UtcOffset::UTC);
         // toISOString has millisecond precision: keep the value and the text in agreement.
         let millis = instant.millisecond();
-        let instant = instant.replace_nanosecond(u32::from(millis) * 1_000_000).unwrap_or(instant);
+        let instant = instant
+            .replace_nanosecond(u32::from(millis) * 1_000_000)
+            .unwrap_or(instant);
         Timestamp {
             text: to_iso_string(instant),
             instant,
@@ -140,7 +142,9 @@ pub fn parse_rfc3339(text: &str) -> Result<OffsetDateTime> {
         if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        s.iter().try_fold(0u32, |acc, d| acc.checked_mul(10)?.checked_add(u32::from(d - b'0')))
+        s.iter().try_fold(0u32, |acc, d| {
+            acc.checked_mul(10)?.checked_add(u32::from(d - b'0'))
+        })
     };
     if b.len() < 20 {
         return Err(bad("too short for RFC 3339 date-time"));
@@ -200,7 +204,8 @@ pub fn parse_rfc3339(text: &str) -> Result<OffsetDateTime> {
         .map_err(|_| bad("not a real calendar date"))?;
     let time = Time::from_hms_nano(hour as u8, minute as u8, second as u8, nanos)
         .map_err(|_| bad("not a real time of day"))?;
-    let offset = UtcOffset::from_whole_seconds(offset_secs).map_err(|_| bad("offset out of range"))?;
+    let offset =
+        UtcOffset::from_whole_seconds(offset_secs).map_err(|_| bad("offset out of range"))?;
     Ok(PrimitiveDateTime::new(date, time)
         .assume_offset(offset)
         .to_offset(UtcOffset::UTC))

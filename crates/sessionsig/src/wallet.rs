@@ -33,7 +33,10 @@ impl LocalWallet {
     /// whitespace ignored. The key is never echoed in an error.
     pub fn from_hex(text: &str) -> Result<Self> {
         let t = text.trim();
-        let t = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(t);
+        let t = t
+            .strip_prefix("0x")
+            .or_else(|| t.strip_prefix("0X"))
+            .unwrap_or(t);
         if t.len() != 64 {
             return Err(Error::InvalidWalletKey(format!(
                 "expected 64 hex characters, found {}",

@@ -2,7 +2,9 @@
 
 mod common;
 
-use sessionsig::auth_sig::{AuthSig, AuthSigPolicy, AuthSigRole, SiweRecapParams, LIT_DEFAULT_STATEMENT};
+use sessionsig::auth_sig::{
+    AuthSig, AuthSigPolicy, AuthSigRole, SiweRecapParams, LIT_DEFAULT_STATEMENT,
+};
 use sessionsig::recap::{Capability, Caveat};
 use sessionsig::time::{parse_rfc3339, Timestamp};
 use sessionsig::wallet::LocalWallet;
@@ -13,9 +15,24 @@ fn v7_auth_sig_is_reproduced_byte_for_byte() {
     let inputs = &v["inputs"];
     let wallet = LocalWallet::from_hex(inputs["walletPrivateKey"].as_str().unwrap()).unwrap();
     let mut cap = Capability::new();
-    cap.add_ability(v["accResourceKey"].as_str().unwrap(), "Threshold/Decryption", vec![Caveat::new()]).unwrap();
-    cap.add_ability("lit-litaction://*", "Threshold/Execution", vec![Caveat::new()]).unwrap();
-    cap.add_ability(v["pkpResourceKey"].as_str().unwrap(), "Threshold/Signing", vec![Caveat::new()]).unwrap();
+    cap.add_ability(
+        v["accResourceKey"].as_str().unwrap(),
+        "Threshold/Decryption",
+        vec![Caveat::new()],
+    )
+    .unwrap();
+    cap.add_ability(
+        "lit-litaction://*",
+        "Threshold/Execution",
+        vec![Caveat::new()],
+    )
+    .unwrap();
+    cap.add_ability(
+        v["pkpResourceKey"].as_str().unwrap(),
+        "Threshold/Signing",
+        vec![Caveat::new()],
+    )
+    .unwrap();
     let params = SiweRecapParams {
         domain: "localhost".into(),
         uri: SiweRecapParams::session_uri(v["sessionKey"]["publicKey"].as_str().unwrap()),
@@ -31,15 +48,25 @@ fn v7_auth_sig_is_reproduced_byte_for_byte() {
     assert_eq!(made.signed_message, v["siweText"].as_str().unwrap());
     let expected: AuthSig = serde_json::from_value(v["authSig"].clone()).unwrap();
     assert_eq!(made, expected);
-    assert_eq!(made.to_json(), serde_json::to_string(&v["authSig"]).unwrap());
+    assert_eq!(
+        made.to_json(),
+        serde_json::to_string(&v["authSig"]).unwrap()
+    );
 
     let now = parse_rfc3339("2025-01-01T12:00:00Z").unwrap();
     let verified = made.verify(now, &AuthSigPolicy::default()).unwrap();
     assert_eq!(verified.address, wallet_address(&wallet));
-    assert!(matches!(verified.role, AuthSigRole::Session(ref k) if k == v["sessionKey"]["publicKey"].as_str().unwrap()));
+    assert!(
+        matches!(verified.role, AuthSigRole::Session(ref k) if k == v["sessionKey"]["publicKey"].as_str().unwrap())
+    );
     // Outside the window it fails with the SIWE time codes.
     let late = parse_rfc3339("2025-01-03T00:00:00Z").unwrap();
-    assert_eq!(made.verify(late, &AuthSigPolicy::default()).unwrap_err().code(), "siwe_expired");
+    assert_eq!(
+        made.verify(late, &AuthSigPolicy::default())
+            .unwrap_err()
+            .code(),
+        "siwe_expired"
+    );
 }
 
 fn wallet_address(w: &LocalWallet) -> alloy_primitives::Address {
@@ -59,7 +86,10 @@ fn tampered_auth_sigs_fail_with_their_codes() {
 
     let mut t = good.clone();
     t.address = "0x0000000000000000000000000000000000000001".into();
-    assert_eq!(t.verify(now, &p).unwrap_err().code(), "auth_sig_address_mismatch");
+    assert_eq!(
+        t.verify(now, &p).unwrap_err().code(),
+        "auth_sig_address_mismatch"
+    );
 
     let mut t = good.clone();
     t.sig = "0x1234".into();
@@ -67,11 +97,17 @@ fn tampered_auth_sigs_fail_with_their_codes() {
 
     let mut t = good.clone();
     t.derived_via = "lit.bls".into();
-    assert_eq!(t.verify(now, &p).unwrap_err().code(), "unsupported_derived_via");
+    assert_eq!(
+        t.verify(now, &p).unwrap_err().code(),
+        "unsupported_derived_via"
+    );
 
     // A statement that no longer ends with the ReCap text.
     let mut t = good.clone();
-    t.signed_message = t.signed_message.replace("(1) 'Threshold': 'Decryption'", "(1) 'Threshold': 'Signing'");
+    t.signed_message = t.signed_message.replace(
+        "(1) 'Threshold': 'Decryption'",
+        "(1) 'Threshold': 'Signing'",
+    );
     let code = t.verify(now, &p).unwrap_err().code();
     assert!(code == "signer_mismatch", "{code}");
 }

@@ -8,7 +8,8 @@ use crate::time::Timestamp;
 use crate::wallet::WalletSigner;
 
 /// The statement the Lit v7 SDK puts before the ReCap text when the caller gives none.
-pub const LIT_DEFAULT_STATEMENT: &str = "This is a test statement.  You can put anything you want here.";
+pub const LIT_DEFAULT_STATEMENT: &str =
+    "This is a test statement.  You can put anything you want here.";
 
 /// Everything a delegating SIWE message says besides the signer's address.
 #[derive(Debug, Clone)]
@@ -52,7 +53,10 @@ impl SiweRecapParams {
             scheme: None,
             domain: self.domain.clone(),
             address,
-            statement: Some(statement_with_recap(self.statement.as_deref(), &self.capability)),
+            statement: Some(statement_with_recap(
+                self.statement.as_deref(),
+                &self.capability,
+            )),
             uri: self.uri.clone(),
             version: "1".to_owned(),
             chain_id: self.chain_id,
@@ -113,7 +117,12 @@ pub fn capacity_delegation_caveat(
     if !delegate_to.is_empty() {
         let list: Vec<String> = delegate_to
             .iter()
-            .map(|a| a.strip_prefix("0x").or_else(|| a.strip_prefix("0X")).unwrap_or(a).to_owned())
+            .map(|a| {
+                a.strip_prefix("0x")
+                    .or_else(|| a.strip_prefix("0X"))
+                    .unwrap_or(a)
+                    .to_owned()
+            })
             .collect();
         c.insert("delegate_to".into(), serde_json::json!(list));
     }

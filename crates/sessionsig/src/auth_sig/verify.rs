@@ -1,7 +1,9 @@
 //! Verification of one AuthSig: signature over the exact received bytes, SIWE time window,
 //! address agreement and the ReCap statement rule.
 
-use super::{AuthSig, DELEGATION_URI, DERIVED_VIA_LIT_BLS, DERIVED_VIA_PERSONAL_SIGN, SESSION_URI_PREFIX};
+use super::{
+    AuthSig, DELEGATION_URI, DERIVED_VIA_LIT_BLS, DERIVED_VIA_PERSONAL_SIGN, SESSION_URI_PREFIX,
+};
 use crate::error::{Error, Result};
 use crate::recap::{check_statement, Capability};
 use crate::siwe::{verify_signature, SiweMessage};
@@ -103,10 +105,12 @@ impl AuthSig {
         now: OffsetDateTime,
         policy: &AuthSigPolicy,
     ) -> Result<VerifiedAuthSig> {
-        let claimed: Address = self
-            .address
-            .parse()
-            .map_err(|_| Error::AuthSigMalformed(format!("address `{}` is not an Ethereum address", self.address)))?;
+        let claimed: Address = self.address.parse().map_err(|_| {
+            Error::AuthSigMalformed(format!(
+                "address `{}` is not an Ethereum address",
+                self.address
+            ))
+        })?;
         if claimed != siwe.address {
             return Err(Error::AuthSigAddressMismatch {
                 auth_sig: self.address.clone(),

@@ -40,8 +40,9 @@ impl SessionKeyPair {
             #[serde(rename = "secretKey")]
             secret_key: String,
         }
-        let file: KeyFile = serde_json::from_str(text)
-            .map_err(|_| Error::InvalidSessionKey("expected JSON {\"publicKey\", \"secretKey\"}".into()))?;
+        let file: KeyFile = serde_json::from_str(text).map_err(|_| {
+            Error::InvalidSessionKey("expected JSON {\"publicKey\", \"secretKey\"}".into())
+        })?;
         let secret = Zeroizing::new(file.secret_key);
         Self::from_secret_hex(&secret, file.public_key.as_deref())
     }
@@ -135,7 +136,11 @@ impl SessionPublicKey {
     /// Parse 64 lowercase hex characters (no `0x`), refusing non-canonical encodings, points
     /// not on the curve and small-order (weak) keys.
     pub fn parse_hex(text: &str) -> Result<Self> {
-        if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if text.len() != 64
+            || !text
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return Err(Error::InvalidSessionKey(
                 "a session public key is 64 lowercase hex characters".into(),
             ));
@@ -150,7 +155,9 @@ impl SessionPublicKey {
         }
         // Refuse non-canonical encodings: the decoded point must re-encode to the same bytes.
         if key.to_bytes() != bytes {
-            return Err(Error::InvalidSessionKey("non-canonical ed25519 encoding".into()));
+            return Err(Error::InvalidSessionKey(
+                "non-canonical ed25519 encoding".into(),
+            ));
         }
         Ok(SessionPublicKey(key))
     }
@@ -234,7 +241,10 @@ mod tests {
         let mut bad = sig;
         bad[0] ^= 1;
         assert_eq!(
-            k.public_key().verify_strict(b"msg", &bad).unwrap_err().code(),
+            k.public_key()
+                .verify_strict(b"msg", &bad)
+                .unwrap_err()
+                .code(),
             "bad_session_signature"
         );
     }

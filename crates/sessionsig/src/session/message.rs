@@ -45,7 +45,10 @@ pub struct WireRequest {
 impl WireRequest {
     /// The resource key `<prefix>://<id>`.
     pub fn resource_key(&self) -> String {
-        format!("{}://{}", self.resource.resource_prefix, self.resource.resource)
+        format!(
+            "{}://{}",
+            self.resource.resource_prefix, self.resource.resource
+        )
     }
 }
 

@@ -7,7 +7,12 @@ use std::path::PathBuf;
 pub fn vectors_dir() -> PathBuf {
     std::env::var_os("SESSIONSIG_VECTORS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/vectors")))
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/vectors"
+            ))
+        })
 }
 
 /// Load a JSON vector file.

@@ -1,0 +1,205 @@
+//! `sessionsig verify`: verify SessionSigs for one node, streaming any number of inputs.
+
+use crate::args::{parse_time, RequestArg};
+use crate::error::{CliError, CliResult};
+use serde_json::{json, Value};
+use sessionsig::session::SessionSig;
+use sessionsig::time::{Duration, FixedClock, OffsetDateTime, SystemClock};
+use sessionsig::verify::{Policy, Request, UnverifiedSessionSig, Verifier};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Arguments of `verify`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// This node's URL: the `nodeAddress` that is accepted.
+    #[arg(long)]
+    node: String,
+    /// Verify as of this RFC 3339 instant (default: now).
+    #[arg(long, value_parser = parse_time)]
+    at: Option<OffsetDateTime>,
+    /// The operation being performed, RESOURCE=ABILITY (must be among the SessionSig's requests).
+    #[arg(long = "request", value_name = "RESOURCE=ABILITY")]
+    requests: Vec<RequestArg>,
+    /// Allowed clock skew in seconds.
+    #[arg(long, default_value_t = 60)]
+    skew: i64,
+    /// Maximum session lifetime in seconds (default 30 days).
+    #[arg(long, default_value_t = 30 * 24 * 3600)]
+    max_lifetime: i64,
+    /// Accept Lit network-signed (`lit.bls`) session AuthSigs WITHOUT checking their BLS
+    /// signature. Only for a node that trusts the Lit network.
+    #[arg(long)]
+    trust_lit_bls: bool,
+    /// Input: one SessionSig, a SessionSigs map, or JSON Lines of either (stdin when absent).
+    file: Option<PathBuf>,
+}
+
+/// Verify every input; one JSON line per input; exit 0 only when all are valid.
+pub fn run(a: Args) -> CliResult<ExitCode> {
+    let policy = Policy {
+        skew: Duration::seconds(a.skew),
+        max_lifetime: Duration::seconds(a.max_lifetime),
+        trust_lit_bls: a.trust_lit_bls,
+        ..Policy::default()
+    };
+    let mut request = Request::any();
+    for r in &a.requests {
+        let lr = r.lit_request()?;
+        request = request.and(lr.resource, lr.ability);
+    }
+    let reader: Box<dyn Read> = match &a.file {
+        Some(p) if p.as_os_str() != "-" => {
+            Box::new(std::fs::File::open(p).map_err(|e| CliError::io(&p.display().to_string(), e))?)
+        }
+        _ => Box::new(std::io::stdin()),
+    };
+    let reader = BufReader::with_capacity(1 << 16, reader);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut all_valid = true;
+    let mut seen = 0usize;
+    let emit = |v: Value, out: &mut dyn Write| -> CliResult<()> {
+        writeln!(out, "{v}").map_err(|e| CliError::io("stdout", e))
+    };
+    match a.at {
+        Some(at) => {
+            let verifier = Verifier::new(&a.node, policy, FixedClock(at))?;
+            for_each_input(reader, |input| {
+                seen += 1;
+                let r = verify_one(&verifier, &request, input);
+                all_valid &= r["valid"] == Value::Bool(true);
+                emit(r, &mut out)
+            })?;
+        }
+        None => {
+            let verifier = Verifier::new(&a.node, policy, SystemClock)?;
+            for_each_input(reader, |input| {
+                seen += 1;
+                let r = verify_one(&verifier, &request, input);
+                all_valid &= r["valid"] == Value::Bool(true);
+                emit(r, &mut out)
+            })?;
+        }
+    }
+    out.flush().map_err(|e| CliError::io("stdout", e))?;
+    if seen == 0 {
+        return Err(CliError {
+            code: "empty_input",
+            message: "no SessionSig in the input".into(),
+            exit: 1,
+        });
+    }
+    Ok(if all_valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The result of one input: a JSON value, `Err` when the input is not JSON at all.
+type Input = Result<Value, String>;
+
+/// Read JSON values one after another (JSON Lines, or concatenated / pretty-printed JSON),
+/// holding one at a time. A line that is not JSON yields one error result and reading goes on
+/// with the next line.
+fn for_each_input<R: BufRead>(
+    mut reader: R,
+    mut f: impl FnMut(Input) -> CliResult<()>,
+) -> CliResult<()> {
+    let mut pending = String::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let n = reader
+            .read_line(&mut line)
+            .map_err(|e| CliError::io("input", e))?;
+        if n == 0 {
+            break;
+        }
+        pending.push_str(&line);
+        if pending.trim().is_empty() {
+            pending.clear();
+            continue;
+        }
+        match serde_json::from_str::<Value>(&pending) {
+            Ok(v) => {
+                pending.clear();
+                f(Ok(v))?;
+            }
+            Err(e) if e.is_eof() => continue, // a value spanning several lines
+            Err(e) => {
+                pending.clear();
+                f(Err(e.to_string()))?;
+            }
+        }
+    }
+    if !pending.trim().is_empty() {
+        let e = serde_json::from_str::<Value>(&pending)
+            .err()
+            .map(|e| e.to_string());
+        f(Err(e.unwrap_or_else(|| "unexpected end of input".into())))?;
+    }
+    Ok(())
+}
+
+fn invalid(code: &str, error: impl Into<String>) -> Value {
+    json!({"valid": false, "code": code, "error": error.into()})
+}
+
+fn verify_one<C: sessionsig::time::Clock>(
+    verifier: &Verifier<C>,
+    request: &Request,
+    input: Input,
+) -> Value {
+    let value = match input {
+        Ok(v) => v,
+        Err(e) => return invalid("invalid_json", e),
+    };
+    let (node_key, sig_value) = match pick(verifier, value) {
+        Ok(x) => x,
+        Err(v) => return v,
+    };
+    let unverified = match serde_json::from_value::<SessionSig>(sig_value) {
+        Ok(s) => UnverifiedSessionSig::from(s),
+        Err(e) => return invalid("session_sig_malformed", e.to_string()),
+    };
+    match verifier.verify(&unverified, request) {
+        Ok(session) => {
+            let mut v = session.to_json();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("valid".into(), true.into());
+                if let Some(k) = node_key {
+                    o.insert("mapKey".into(), k.into());
+                }
+            }
+            v
+        }
+        Err(e) => invalid(e.code(), e.to_string()),
+    }
+}
+
+/// A SessionSig object is used as it is; from a map, the entry for this node is taken.
+fn pick<C: sessionsig::time::Clock>(
+    verifier: &Verifier<C>,
+    value: Value,
+) -> Result<(Option<String>, Value), Value> {
+    let Value::Object(obj) = value else {
+        return Err(invalid("session_sig_malformed", "expected a JSON object"));
+    };
+    if obj.contains_key("signedMessage") || obj.contains_key("sig") {
+        return Ok((None, Value::Object(obj)));
+    }
+    let node = verifier.node();
+    let exact = obj.contains_key(node.url());
+    for (k, v) in obj {
+        if (exact && k == node.url()) || (!exact && node.matches(&k)) {
+            return Ok((Some(k), v));
+        }
+    }
+    Err(invalid(
+        "node_not_in_map",
+        format!("the SessionSigs map has no entry for node {}", node.url()),
+    ))
+}
