@@ -157,6 +157,9 @@ pub enum Error {
         /// The `nodeAddress` in the signed message.
         found: String,
     },
+    /// A node URL (this node's, or one to sign for) has no usable `host[:port]`.
+    #[error("invalid node URL `{0}`: expected e.g. https://127.0.0.1:7470")]
+    InvalidNodeUrl(String),
     /// No AuthSig in `capabilities` delegates to this session key (step 5).
     #[error("no session AuthSig delegates to session key {0}")]
     MissingSessionAuthSig(String),
@@ -211,6 +214,7 @@ impl Error {
             Error::Expired(_) => "expired",
             Error::LifetimeTooLong { .. } => "lifetime_too_long",
             Error::WrongNode { .. } => "wrong_node",
+            Error::InvalidNodeUrl(_) => "invalid_node_url",
             Error::MissingSessionAuthSig(_) => "missing_session_auth_sig",
             Error::AuthSigWrongSessionKey { .. } => "auth_sig_wrong_session_key",
             Error::CapabilityNotGranted(_) => "capability_not_granted",

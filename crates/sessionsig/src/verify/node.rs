@@ -13,10 +13,8 @@ pub struct NodeIdentity {
 impl NodeIdentity {
     /// The identity of the node whose public URL is `url` (e.g. `https://127.0.0.1:7470`).
     pub fn new(url: &str) -> Result<Self> {
-        let host_port = normalize(url).ok_or_else(|| Error::WrongNode {
-            expected: "a node URL such as https://127.0.0.1:7470".into(),
-            found: url.chars().take(200).collect(),
-        })?;
+        let host_port =
+            normalize(url).ok_or_else(|| Error::InvalidNodeUrl(url.chars().take(200).collect()))?;
         Ok(NodeIdentity {
             url: url.to_owned(),
             host_port,
