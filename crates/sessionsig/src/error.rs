@@ -177,6 +177,53 @@ pub enum Error {
     /// The operation being performed is not among the SessionSig's requests (step 6).
     #[error("operation not requested by the session signature: {0}")]
     OperationNotRequested(String),
+
+    // ---------------------------------------------------------------- delegation, caveats, revocation (§8 steps 7-8)
+    /// A delegation does not name the session's owner in `delegate_to` (step 7).
+    #[error("delegation from {delegator} is not for {owner}")]
+    NotADelegate {
+        /// The delegating wallet.
+        delegator: String,
+        /// The session owner it was presented for.
+        owner: String,
+    },
+    /// A delegation is outside its own validity window (step 7).
+    #[error("delegation from {delegator} is not valid now: {reason}")]
+    DelegationNotValid {
+        /// The delegating wallet.
+        delegator: String,
+        /// Expired / not yet valid.
+        reason: String,
+    },
+    /// A child grant is wider than its parent (resource, ability or caveats) (step 7).
+    #[error("attenuation violated: {0}")]
+    AttenuationViolated(String),
+    /// The delegation chain is longer than allowed (step 7).
+    #[error("delegation chain longer than the limit of {0}")]
+    ChainTooLong(usize),
+    /// A caveat of the grant is not satisfied (or not understood) (steps 6-7).
+    #[error("caveat not satisfied: {0}")]
+    CaveatNotSatisfied(String),
+    /// A `uses` caveat has no use left (step 7).
+    #[error("no use left on {counter} (limit {limit})")]
+    UsesExhausted {
+        /// The counter (`delegation:<hash>`).
+        counter: String,
+        /// The limit from the caveat.
+        limit: u64,
+    },
+    /// Something in the chain is revoked (step 8).
+    #[error("revoked: {0}")]
+    Revoked(String),
+    /// A revocation message is malformed or not signed by the granting wallet.
+    #[error("invalid revocation: {0}")]
+    InvalidRevocation(String),
+    /// A contract wallet (ERC-1271 / ERC-6492) signature check failed or could not be made.
+    #[error("contract wallet signature not valid: {0}")]
+    ContractWallet(String),
+    /// A revocation or usage store failed (the request is refused, nothing is lost).
+    #[error("store unavailable: {0}")]
+    Store(String),
 }
 
 impl Error {
@@ -219,6 +266,16 @@ impl Error {
             Error::AuthSigWrongSessionKey { .. } => "auth_sig_wrong_session_key",
             Error::CapabilityNotGranted(_) => "capability_not_granted",
             Error::OperationNotRequested(_) => "operation_not_requested",
+            Error::NotADelegate { .. } => "not_a_delegate",
+            Error::DelegationNotValid { .. } => "delegation_not_valid",
+            Error::AttenuationViolated(_) => "attenuation_violated",
+            Error::ChainTooLong(_) => "delegation_chain_too_long",
+            Error::CaveatNotSatisfied(_) => "caveat_not_satisfied",
+            Error::UsesExhausted { .. } => "uses_exhausted",
+            Error::Revoked(_) => "revoked",
+            Error::InvalidRevocation(_) => "invalid_revocation",
+            Error::ContractWallet(_) => "contract_wallet_invalid",
+            Error::Store(_) => "store_unavailable",
         }
     }
 

@@ -7,10 +7,16 @@
 
 use serde::{Deserialize, Serialize};
 
+mod contract;
 mod create;
+mod revocation;
 mod verify;
 
+pub use contract::{ContractWalletVerifier, ERC1271_MAGIC, ERC6492_MAGIC};
 pub use create::{capacity_delegation_caveat, SiweRecapParams, LIT_DEFAULT_STATEMENT};
+pub use revocation::{
+    revocation_statement, RevocationParams, RevocationTarget, VerifiedRevocation,
+};
 pub use verify::{AuthSigPolicy, AuthSigRole, SignatureCheck, VerifiedAuthSig};
 
 /// `derivedVia` of an AuthSig made by an ordinary wallet (EIP-191 `personal_sign`).
@@ -25,6 +31,8 @@ pub const DERIVED_VIA_LIT_BLS: &str = "lit.bls";
 pub const SESSION_URI_PREFIX: &str = "lit:session:";
 /// SIWE URI of a delegation AuthSig (one user grants capabilities to others).
 pub const DELEGATION_URI: &str = "lit:capability:delegation";
+/// SIWE URI prefix of a revocation: `lit:revocation:<target id>`.
+pub const REVOCATION_URI_PREFIX: &str = "lit:revocation:";
 
 /// An AuthSig as it travels on the wire. Nothing in it is trusted until verified.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,8 +1,10 @@
 //! Verification of one AuthSig: signature over the exact received bytes, SIWE time window,
 //! address agreement and the ReCap statement rule.
 
+use super::contract::ContractWalletVerifier;
 use super::{
-    AuthSig, DELEGATION_URI, DERIVED_VIA_LIT_BLS, DERIVED_VIA_PERSONAL_SIGN, SESSION_URI_PREFIX,
+    AuthSig, DELEGATION_URI, DERIVED_VIA_EIP1271, DERIVED_VIA_EIP1271_SHA256, DERIVED_VIA_LIT_BLS,
+    DERIVED_VIA_PERSONAL_SIGN, SESSION_URI_PREFIX,
 };
 use crate::error::{Error, Result};
 use crate::recap::{check_statement, Capability};
@@ -17,6 +19,8 @@ pub enum AuthSigRole {
     Session(String),
     /// Grants capabilities to other users (`lit:capability:delegation`).
     Delegation,
+    /// Revokes something (`lit:revocation:<target id>`).
+    Revocation(String),
     /// Any other URI.
     Other(String),
 }
@@ -26,27 +30,42 @@ pub enum AuthSigRole {
 pub enum SignatureCheck {
     /// An EIP-191 wallet signature, recovered and compared with the address.
     Wallet,
+    /// A contract wallet's ERC-1271 answer (through a [`ContractWalletVerifier`]).
+    ContractWallet,
     /// A Lit network (`lit.bls`) signature accepted on the verifier's explicit trust policy,
     /// without a cryptographic check (the network's BLS key is not known here).
     TrustedNetwork,
 }
 
 /// Options for AuthSig verification.
-#[derive(Debug, Clone, Copy)]
-pub struct AuthSigPolicy {
+#[derive(Clone, Copy)]
+pub struct AuthSigPolicy<'a> {
     /// Allowed clock skew on each side of the SIWE time window.
     pub skew: Duration,
     /// Accept `lit.bls` AuthSigs (signed by the Lit network) without checking the BLS
     /// signature. Off by default: turn on only for a node that trusts the Lit network.
     pub trust_lit_bls: bool,
+    /// Checks `EIP1271` AuthSigs against the chain; without one they are refused.
+    pub contract_wallets: Option<&'a dyn ContractWalletVerifier>,
 }
 
-impl Default for AuthSigPolicy {
+impl Default for AuthSigPolicy<'_> {
     fn default() -> Self {
         AuthSigPolicy {
             skew: Duration::seconds(60),
             trust_lit_bls: false,
+            contract_wallets: None,
         }
+    }
+}
+
+impl std::fmt::Debug for AuthSigPolicy<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSigPolicy")
+            .field("skew", &self.skew)
+            .field("trust_lit_bls", &self.trust_lit_bls)
+            .field("contract_wallets", &self.contract_wallets.is_some())
+            .finish()
     }
 }
 
@@ -63,8 +82,8 @@ pub struct VerifiedAuthSig {
     pub role: AuthSigRole,
     /// How its signature was established.
     pub check: SignatureCheck,
-    /// keccak256 of the signed bytes followed by the signature text: a stable identity for
-    /// caching and revocation.
+    /// keccak256 of the signed message bytes: the identity revocations and use counters name
+    /// (independent of the signature's encoding, which secp256k1 malleability could vary).
     pub hash: B256,
 }
 
@@ -73,15 +92,22 @@ impl VerifiedAuthSig {
     pub fn expires_at(&self) -> Option<OffsetDateTime> {
         self.siwe.expiration_time.as_ref().map(|t| t.instant())
     }
+
+    /// The start of the SIWE validity window, if it has one.
+    pub fn not_before(&self) -> Option<OffsetDateTime> {
+        self.siwe.not_before.as_ref().map(|t| t.instant())
+    }
+
+    /// Is the SIWE time window open at `now` (with `skew` on each side)?
+    pub fn check_time(&self, now: OffsetDateTime, skew: Duration) -> Result<()> {
+        self.siwe.check_time(now, skew)
+    }
 }
 
 impl AuthSig {
-    /// The identity of this AuthSig: keccak256(signedMessage bytes ‖ sig bytes).
+    /// The identity of this AuthSig: keccak256 of the signed message bytes.
     pub fn hash(&self) -> B256 {
-        let mut buf = Vec::with_capacity(self.signed_message.len() + self.sig.len());
-        buf.extend_from_slice(self.signed_message.as_bytes());
-        buf.extend_from_slice(self.sig.as_bytes());
-        alloy_primitives::keccak256(&buf)
+        alloy_primitives::keccak256(self.signed_message.as_bytes())
     }
 
     /// Parse the SIWE message and read the role, without checking anything else.
@@ -91,19 +117,25 @@ impl AuthSig {
         Ok((siwe, role))
     }
 
-    /// Verify this AuthSig at `now`.
-    pub fn verify(&self, now: OffsetDateTime, policy: &AuthSigPolicy) -> Result<VerifiedAuthSig> {
+    /// Verify this AuthSig at `now`: signature, time window, address, statement rule.
+    pub fn verify(
+        &self,
+        now: OffsetDateTime,
+        policy: &AuthSigPolicy<'_>,
+    ) -> Result<VerifiedAuthSig> {
         let (siwe, role) = self.parse_siwe()?;
-        self.verify_parsed(siwe, role, now, policy)
+        let v = self.verify_timeless(siwe, role, policy)?;
+        v.check_time(now, policy.skew)?;
+        Ok(v)
     }
 
-    /// Verify with an already parsed SIWE message (it must be `parse(self.signed_message)`).
-    pub(crate) fn verify_parsed(
+    /// Everything but the time window (what stays true for the AuthSig's whole life, so it can
+    /// be cached). `siwe` must be `parse(self.signed_message)`.
+    pub(crate) fn verify_timeless(
         &self,
         siwe: SiweMessage,
         role: AuthSigRole,
-        now: OffsetDateTime,
-        policy: &AuthSigPolicy,
+        policy: &AuthSigPolicy<'_>,
     ) -> Result<VerifiedAuthSig> {
         let claimed: Address = self.address.parse().map_err(|_| {
             Error::AuthSigMalformed(format!(
@@ -127,10 +159,38 @@ impl AuthSig {
                 verify_signature(self.signed_message.as_bytes(), &self.sig, siwe.address)?;
                 SignatureCheck::Wallet
             }
+            DERIVED_VIA_EIP1271 | DERIVED_VIA_EIP1271_SHA256 => {
+                let Some(chain) = policy.contract_wallets else {
+                    return Err(Error::UnsupportedDerivedVia(format!(
+                        "{} (no contract wallet verifier configured)",
+                        self.derived_via
+                    )));
+                };
+                let digest = if self.derived_via == DERIVED_VIA_EIP1271 {
+                    crate::siwe::eip191_hash(self.signed_message.as_bytes())
+                } else {
+                    use sha2::Digest;
+                    B256::from_slice(&sha2::Sha256::digest(self.signed_message.as_bytes()))
+                };
+                let hex_sig = self.sig.strip_prefix("0x").unwrap_or(&self.sig);
+                let sig = hex::decode(hex_sig).map_err(|_| {
+                    Error::MalformedSignature("contract wallet signature is not hex".into())
+                })?;
+                if !chain.is_valid_signature(siwe.chain_id, siwe.address, digest, &sig)? {
+                    return Err(Error::ContractWallet(format!(
+                        "{} did not accept the signature",
+                        siwe.address.to_checksum(None)
+                    )));
+                }
+                SignatureCheck::ContractWallet
+            }
             DERIVED_VIA_LIT_BLS if policy.trust_lit_bls => SignatureCheck::TrustedNetwork,
-            other => return Err(Error::UnsupportedDerivedVia(other.to_owned())),
+            other => {
+                return Err(Error::UnsupportedDerivedVia(
+                    other.chars().take(64).collect(),
+                ))
+            }
         };
-        siwe.check_time(now, policy.skew)?;
         let capability = Capability::from_siwe_resources(siwe.resources.as_deref())?;
         if let Some(cap) = &capability {
             check_statement(siwe.statement.as_deref(), cap)?;
@@ -151,6 +211,8 @@ fn role_of(uri: &str) -> AuthSigRole {
         AuthSigRole::Session(key.to_owned())
     } else if uri == DELEGATION_URI {
         AuthSigRole::Delegation
+    } else if let Some(target) = uri.strip_prefix(super::REVOCATION_URI_PREFIX) {
+        AuthSigRole::Revocation(target.to_owned())
     } else {
         AuthSigRole::Other(uri.to_owned())
     }

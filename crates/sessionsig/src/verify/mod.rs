@@ -7,22 +7,35 @@
 //! to verify. Checks run in the order of SPEC §8 and stop at the first failure, each failure
 //! with its own [`Error::code`](crate::Error::code).
 
+mod cache;
+mod caveats;
+mod chain;
 mod node;
 mod session;
+mod stores;
 
+pub use cache::AuthSigCache;
+pub use caveats::{CaveatContext, CaveatDecision, CaveatHook, NoCaveatHook};
 pub use node::NodeIdentity;
 pub use session::{Grant, GrantSource, VerifiedDelegation, VerifiedSession};
-
-use crate::auth_sig::{AuthSig, AuthSigPolicy, AuthSigRole, VerifiedAuthSig};
-use crate::error::{Error, Result};
-use crate::lit::{
-    coverage, Coverage, LitAbility, LitResource, LitResourcePrefix, ResourceAbilityRequest,
+pub use stores::{
+    MemoryRevocationStore, MemoryUsageStore, RevocationStore, RevocationTarget, UsageStore,
+    UseCharge,
 };
+
+use crate::auth_sig::{
+    AuthSig, AuthSigPolicy, AuthSigRole, ContractWalletVerifier, VerifiedAuthSig,
+    VerifiedRevocation,
+};
+use crate::error::{Error, Result};
+use crate::lit::{LitAbility, LitResource, LitResourcePrefix, ResourceAbilityRequest};
 use crate::session::{
-    SessionPublicKey, SessionSig, SessionSigMessage, WireRequest, SESSION_ALGO, SESSION_DERIVED_VIA,
+    SessionSig, SessionSigMessage, WireRequest, SESSION_ALGO, SESSION_DERIVED_VIA,
 };
 use crate::time::{parse_iso, Clock};
+use alloy_primitives::Address;
 use std::str::FromStr;
+use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
 /// Verification settings. `Policy::default()` is what a Lit node enforces, made stricter.
@@ -36,6 +49,8 @@ pub struct Policy {
     pub max_capabilities: usize,
     /// Most resource ability requests a SessionSig may carry (default 64).
     pub max_requests: usize,
+    /// Longest delegation chain from a resource's owner to the session's owner (default 4).
+    pub max_chain_length: usize,
     /// Accept `lit.bls` AuthSigs (Lit network-signed PKP sessions) without a BLS check.
     /// Off by default.
     pub trust_lit_bls: bool,
@@ -48,16 +63,30 @@ impl Default for Policy {
             max_lifetime: Duration::days(30),
             max_capabilities: 8,
             max_requests: 64,
+            max_chain_length: 4,
             trust_lit_bls: false,
         }
     }
 }
 
-/// The operation a request performs: every entry must be among the SessionSig's requests.
-/// An empty request checks the SessionSig alone (everything it asks for must be granted).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// One operation: `ability` on `resource`, optionally on behalf of the resource's owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    /// The resource acted on.
+    pub resource: LitResource,
+    /// What is done to it.
+    pub ability: LitAbility,
+    /// Whose resource it is, when the service knows (a PKP's owner, a backpack's owner). When
+    /// it is not the session's owner, a delegation chain from this owner must grant it.
+    pub owner: Option<Address>,
+}
+
+/// What a request performs: every operation must be among the SessionSig's requests. An empty
+/// request checks the SessionSig alone (everything it asks for must be granted).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Request {
-    operations: Vec<(LitResource, LitAbility)>,
+    operations: Vec<Operation>,
+    context: Option<serde_json::Value>,
 }
 
 impl Request {
@@ -68,20 +97,41 @@ impl Request {
 
     /// One operation: `ability` on `resource`.
     pub fn operation(resource: LitResource, ability: LitAbility) -> Self {
-        Request {
-            operations: vec![(resource, ability)],
-        }
+        Request::any().and(resource, ability)
     }
 
     /// Add an operation.
     pub fn and(mut self, resource: LitResource, ability: LitAbility) -> Self {
-        self.operations.push((resource, ability));
+        self.operations.push(Operation {
+            resource,
+            ability,
+            owner: None,
+        });
+        self
+    }
+
+    /// The last added operation acts on `owner`'s resource.
+    pub fn owned_by(mut self, owner: Address) -> Self {
+        if let Some(op) = self.operations.last_mut() {
+            op.owner = Some(owner);
+        }
+        self
+    }
+
+    /// Service facts about the operation that caveat hooks read (e.g. `{"bytes": 1024}`).
+    pub fn with_context(mut self, context: serde_json::Value) -> Self {
+        self.context = Some(context);
         self
     }
 
     /// The operations.
-    pub fn operations(&self) -> &[(LitResource, LitAbility)] {
+    pub fn operations(&self) -> &[Operation] {
         &self.operations
+    }
+
+    /// The service context, if any.
+    pub fn context(&self) -> Option<&serde_json::Value> {
+        self.context.as_ref()
     }
 }
 
@@ -119,21 +169,79 @@ impl From<SessionSig> for UnverifiedSessionSig {
 }
 
 /// Verifies SessionSigs for one node.
-#[derive(Debug, Clone)]
+///
+/// Holds the node's identity, the policy, the clock, the revocation and usage stores, the
+/// caveat hook, an optional contract-wallet verifier and the AuthSig cache. Cheap to share
+/// behind an `Arc`; `verify` takes `&self`.
 pub struct Verifier<C> {
     node: NodeIdentity,
     policy: Policy,
     clock: C,
+    revocations: Arc<dyn RevocationStore>,
+    usage: Arc<dyn UsageStore>,
+    caveats: Arc<dyn CaveatHook>,
+    contract_wallets: Option<Arc<dyn ContractWalletVerifier>>,
+    cache: Arc<AuthSigCache>,
 }
 
+impl<C: std::fmt::Debug> std::fmt::Debug for Verifier<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("node", &self.node)
+            .field("policy", &self.policy)
+            .field("clock", &self.clock)
+            .field("cache", &self.cache)
+            .finish()
+    }
+}
+
+/// Default number of AuthSigs a verifier caches.
+pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
+
 impl<C: Clock> Verifier<C> {
-    /// A verifier for the node whose public URL is `node_url`.
+    /// A verifier for the node whose public URL is `node_url`, with in-memory stores, no
+    /// caveat hook, no contract-wallet support and a cache of [`DEFAULT_CACHE_CAPACITY`].
     pub fn new(node_url: &str, policy: Policy, clock: C) -> Result<Self> {
         Ok(Verifier {
             node: NodeIdentity::new(node_url)?,
             policy,
             clock,
+            revocations: Arc::new(MemoryRevocationStore::new()),
+            usage: Arc::new(MemoryUsageStore::new()),
+            caveats: Arc::new(NoCaveatHook),
+            contract_wallets: None,
+            cache: Arc::new(AuthSigCache::new(DEFAULT_CACHE_CAPACITY)),
         })
+    }
+
+    /// Use this revocation store (e.g. one shared by every node).
+    pub fn with_revocation_store(mut self, store: Arc<dyn RevocationStore>) -> Self {
+        self.revocations = store;
+        self
+    }
+
+    /// Use this usage store (e.g. one shared by every node).
+    pub fn with_usage_store(mut self, store: Arc<dyn UsageStore>) -> Self {
+        self.usage = store;
+        self
+    }
+
+    /// Use this caveat hook for caveat keys the core does not know.
+    pub fn with_caveat_hook(mut self, hook: Arc<dyn CaveatHook>) -> Self {
+        self.caveats = hook;
+        self
+    }
+
+    /// Check `EIP1271` AuthSigs with this verifier.
+    pub fn with_contract_wallets(mut self, v: Arc<dyn ContractWalletVerifier>) -> Self {
+        self.contract_wallets = Some(v);
+        self
+    }
+
+    /// Use this cache (e.g. one shared by several verifiers of the same process).
+    pub fn with_cache(mut self, cache: Arc<AuthSigCache>) -> Self {
+        self.cache = cache;
+        self
     }
 
     /// This node's identity.
@@ -146,12 +254,80 @@ impl<C: Clock> Verifier<C> {
         &self.policy
     }
 
+    /// The AuthSig cache (for metrics).
+    pub fn cache(&self) -> &AuthSigCache {
+        &self.cache
+    }
+
+    /// The revocation store.
+    pub fn revocation_store(&self) -> &Arc<dyn RevocationStore> {
+        &self.revocations
+    }
+
+    /// The usage store.
+    pub fn usage_store(&self) -> &Arc<dyn UsageStore> {
+        &self.usage
+    }
+
+    fn auth_policy(&self) -> AuthSigPolicy<'_> {
+        AuthSigPolicy {
+            skew: self.policy.skew,
+            trust_lit_bls: self.policy.trust_lit_bls,
+            contract_wallets: self.contract_wallets.as_deref(),
+        }
+    }
+
+    /// Verify a signed revocation and record it: from then on this store refuses the target
+    /// on every verification (cached or not).
+    pub fn revoke(&self, revocation: &AuthSig) -> Result<VerifiedRevocation> {
+        let v = revocation.verify_revocation(self.clock.now(), &self.auth_policy())?;
+        self.revocations.revoke(&v.target, v.issuer)?;
+        Ok(v)
+    }
+
     /// Verify at the clock's current time.
     pub fn verify(&self, sig: &UnverifiedSessionSig, request: &Request) -> Result<VerifiedSession> {
         self.verify_at(sig, request, self.clock.now())
     }
 
-    /// Verify as of `now`.
+    /// Verify an AuthSig through the cache: signature, statement and ReCap once; time window
+    /// every time. `session_key`, when given, must be the key its URI delegates to (checked
+    /// before any signature work).
+    fn auth_sig(
+        &self,
+        auth: &AuthSig,
+        now: OffsetDateTime,
+        session_key: Option<&str>,
+    ) -> Result<Arc<VerifiedAuthSig>> {
+        let skew = self.policy.skew;
+        let v = match self.cache.get(&auth.sig, &auth.signed_message, now, skew) {
+            Some(v) => {
+                check_role(&v.role, session_key)?;
+                v
+            }
+            None => {
+                let (siwe, role) = auth.parse_siwe()?;
+                check_role(&role, session_key)?;
+                let v = auth.verify_timeless(siwe, role, &self.auth_policy())?;
+                self.cache.insert(&auth.sig, &auth.signed_message, v)
+            }
+        };
+        v.check_time(now, skew)?;
+        Ok(v)
+    }
+
+    fn check_revoked(&self, items: &[(RevocationTarget, Address)]) -> Result<()> {
+        if let Some((target, issuer)) = self.revocations.first_revoked(items)? {
+            return Err(Error::Revoked(format!(
+                "{} revoked by {}",
+                target.id(),
+                issuer.to_checksum(None)
+            )));
+        }
+        Ok(())
+    }
+
+    /// Verify as of `now` (SPEC §8, steps 1–8, in order, stopping at the first failure).
     pub fn verify_at(
         &self,
         sig: &UnverifiedSessionSig,
@@ -173,7 +349,7 @@ impl<C: Clock> Verifier<C> {
             )));
         }
         let sig_bytes = decode_sig(&wire.sig)?;
-        let key = SessionPublicKey::parse_hex(&wire.address)?;
+        let key = self.cache.session_key(&wire.address)?;
         key.verify_strict(wire.signed_message.as_bytes(), &sig_bytes)?;
 
         // Step 2: the signed message parses and names the signing key.
@@ -226,58 +402,89 @@ impl<C: Clock> Verifier<C> {
         }
 
         // Step 5: the session AuthSig (last capability) delegates to this key and verifies.
-        let auth_policy = AuthSigPolicy {
-            skew,
-            trust_lit_bls: self.policy.trust_lit_bls,
+        let Some((session_wire, others)) = msg.capabilities.split_last() else {
+            return Err(Error::MissingSessionAuthSig(wire.address.clone()));
         };
-        let (session_auth, others) = match msg.capabilities.split_last() {
-            Some(split) => split,
-            None => return Err(Error::MissingSessionAuthSig(wire.address.clone())),
-        };
-        let (siwe, role) = session_auth.parse_siwe()?;
-        match &role {
-            AuthSigRole::Session(k) if *k == wire.address => {}
-            AuthSigRole::Session(k) => {
-                return Err(Error::AuthSigWrongSessionKey {
-                    expected: wire.address.clone(),
-                    found: truncate(k),
-                })
-            }
-            _ => return Err(Error::MissingSessionAuthSig(wire.address.clone())),
-        }
-        let session_auth = session_auth.verify_parsed(siwe, role, now, &auth_policy)?;
+        let session_auth = self.auth_sig(session_wire, now, Some(&wire.address))?;
+        let owner = session_auth.address;
 
-        // Step 6: every request is granted; the operation is among the requests.
+        // Step 7: delegations (and other AuthSigs) carried along verify too.
+        let mut carried = Vec::with_capacity(others.len());
+        for other in others {
+            let v = match self.auth_sig(other, now, None) {
+                Err(e @ (Error::SiweExpired(_) | Error::SiweNotYetValid(_))) => {
+                    let (siwe, _) = other.parse_siwe()?;
+                    return Err(Error::DelegationNotValid {
+                        delegator: siwe.address.to_checksum(None),
+                        reason: e.to_string(),
+                    });
+                }
+                other => other?,
+            };
+            if let AuthSigRole::Revocation(_) = v.role {
+                return Err(Error::AuthSigMalformed(
+                    "a revocation cannot be carried as a capability".into(),
+                ));
+            }
+            carried.push(v);
+        }
+
+        // Step 8: nothing in the chain is revoked.
+        let mut chain_items = Vec::with_capacity(2 + carried.len());
+        chain_items.push((RevocationTarget::SessionKey(wire.address.clone()), owner));
+        chain_items.push((RevocationTarget::AuthSig(session_auth.hash), owner));
+        for d in &carried {
+            chain_items.push((RevocationTarget::AuthSig(d.hash), d.address));
+        }
+        self.check_revoked(&chain_items)?;
+
+        // Steps 6-7: every request is granted to the session key, and traced to its root.
         let requests = typed_requests(&msg.resource_ability_requests)?;
-        let grants = grants_for(&requests, &session_auth)?;
-        for (resource, ability) in request.operations() {
+        let resolver = chain::Resolver {
+            owner,
+            session: &session_auth,
+            delegations: &carried,
+            hook: self.caveats.as_ref(),
+            max_chain: self.policy.max_chain_length,
+            context: request.context(),
+        };
+        let mut charges = resolver.carried_charges()?;
+        let mut grants = Vec::with_capacity(requests.len());
+        for r in &requests {
+            grants.push(resolver.grant(r, None, &mut charges)?);
+        }
+        for op in request.operations() {
             let asked = requests.iter().any(|r| {
-                r.ability == *ability
-                    && r.resource.prefix() == resource.prefix()
-                    && (r.resource.is_wildcard() || r.resource.id() == resource.id())
+                r.ability == op.ability
+                    && r.resource.prefix() == op.resource.prefix()
+                    && (r.resource.is_wildcard() || r.resource.id() == op.resource.id())
             });
             if !asked {
                 return Err(Error::OperationNotRequested(format!(
                     "{} on {}",
-                    ability.as_str(),
-                    resource.key()
+                    op.ability.as_str(),
+                    op.resource.key()
                 )));
             }
+            let want = ResourceAbilityRequest {
+                resource: op.resource.clone(),
+                ability: op.ability,
+            };
+            resolver.grant(&want, op.owner, &mut charges)?;
         }
-
-        // Other AuthSigs (delegations, extra capabilities) must verify too.
-        let mut delegations = Vec::with_capacity(others.len());
-        for other in others {
-            let v: VerifiedAuthSig = other.verify(now, &auth_policy)?;
-            delegations.push(VerifiedDelegation::from_auth_sig(&v));
+        charges.dedup_by(|a, b| a.counter == b.counter);
+        if !charges.is_empty() {
+            self.usage.try_consume(&charges)?;
         }
 
         let mut expires_at = expiration;
-        if let Some(e) = session_auth.expires_at() {
-            expires_at = expires_at.min(e);
+        for v in std::iter::once(&session_auth).chain(carried.iter()) {
+            if let Some(e) = v.expires_at() {
+                expires_at = expires_at.min(e);
+            }
         }
         Ok(VerifiedSession::new(
-            session_auth.address,
+            owner,
             key,
             msg.node_address,
             issued_at,
@@ -286,8 +493,25 @@ impl<C: Clock> Verifier<C> {
             grants,
             session_auth.hash,
             session_auth.check,
-            delegations,
+            carried
+                .iter()
+                .map(|v| VerifiedDelegation::from_auth_sig(v))
+                .collect(),
         ))
+    }
+}
+
+fn check_role(role: &AuthSigRole, session_key: Option<&str>) -> Result<()> {
+    let Some(expected) = session_key else {
+        return Ok(());
+    };
+    match role {
+        AuthSigRole::Session(k) if k == expected => Ok(()),
+        AuthSigRole::Session(k) => Err(Error::AuthSigWrongSessionKey {
+            expected: expected.to_owned(),
+            found: truncate(k),
+        }),
+        _ => Err(Error::MissingSessionAuthSig(expected.to_owned())),
     }
 }
 
@@ -310,37 +534,6 @@ fn typed_requests(wire: &[WireRequest]) -> Result<Vec<ResourceAbilityRequest>> {
         .collect()
 }
 
-fn grants_for(requests: &[ResourceAbilityRequest], auth: &VerifiedAuthSig) -> Result<Vec<Grant>> {
-    let Some(cap) = auth.capability.as_ref() else {
-        return Err(Error::CapabilityNotGranted(
-            "the session AuthSig carries no ReCap capability".into(),
-        ));
-    };
-    requests
-        .iter()
-        .map(|r| match coverage(cap, &r.resource, r.ability) {
-            Coverage::Denied => Err(Error::CapabilityNotGranted(format!(
-                "{} on {}",
-                r.ability.as_str(),
-                r.resource.key()
-            ))),
-            Coverage::Granted {
-                key,
-                ability_key,
-                caveats,
-            } => Ok(Grant {
-                resource: r.resource.clone(),
-                ability: r.ability,
-                granted_resource: key.to_owned(),
-                granted_ability: ability_key.to_owned(),
-                caveats: caveats.to_vec(),
-                granted_by: auth.address,
-                source: GrantSource::SessionAuthSig { hash: auth.hash },
-            }),
-        })
-        .collect()
-}
-
 fn decode_sig(sig: &str) -> Result<[u8; 64]> {
     if sig.len() != 128 {
         return Err(Error::SessionSigMalformed(format!(
@@ -354,21 +547,6 @@ fn decode_sig(sig: &str) -> Result<[u8; 64]> {
     Ok(out)
 }
 
-fn truncate(s: &str) -> String {
+pub(crate) fn truncate(s: &str) -> String {
     s.chars().take(200).collect()
-}
-
-/// Verify any AuthSig on its own (used by the CLI for single AuthSigs).
-pub fn verify_auth_sig(
-    auth: &AuthSig,
-    now: OffsetDateTime,
-    policy: &Policy,
-) -> Result<VerifiedAuthSig> {
-    auth.verify(
-        now,
-        &AuthSigPolicy {
-            skew: policy.skew,
-            trust_lit_bls: policy.trust_lit_bls,
-        },
-    )
 }

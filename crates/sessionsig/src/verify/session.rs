@@ -37,10 +37,12 @@ pub struct Grant {
     pub granted_ability: String,
     /// Restrictions (`[{}]` unrestricted is reported as one empty object).
     pub caveats: Vec<Caveat>,
-    /// The wallet that granted it.
+    /// The root of the grant: the session's owner, or the first delegator of the chain.
     pub granted_by: Address,
-    /// Through which AuthSig.
+    /// Through which AuthSig the session's owner holds it.
     pub source: GrantSource,
+    /// The delegations from the owner up to the root (empty when the owner is the root).
+    pub chain: Vec<B256>,
 }
 
 /// A delegation (or other extra) AuthSig that verified alongside the session.
@@ -68,6 +70,9 @@ impl VerifiedDelegation {
             uri: match &v.role {
                 AuthSigRole::Session(k) => format!("lit:session:{k}"),
                 AuthSigRole::Delegation => crate::auth_sig::DELEGATION_URI.to_owned(),
+                AuthSigRole::Revocation(t) => {
+                    format!("{}{t}", crate::auth_sig::REVOCATION_URI_PREFIX)
+                }
                 AuthSigRole::Other(u) => u.clone(),
             },
             capability: v.capability.clone(),
@@ -178,6 +183,7 @@ impl VerifiedSession {
                         GrantSource::SessionAuthSig { .. } => "session",
                         GrantSource::Delegation { .. } => "delegation",
                     },
+                    "chain": g.chain.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -211,6 +217,7 @@ impl VerifiedSession {
 fn check_name(c: SignatureCheck) -> &'static str {
     match c {
         SignatureCheck::Wallet => "wallet",
+        SignatureCheck::ContractWallet => "contract-wallet",
         SignatureCheck::TrustedNetwork => "trusted-network-unchecked",
     }
 }
