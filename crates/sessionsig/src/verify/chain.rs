@@ -145,10 +145,12 @@ impl<'a> Resolver<'a> {
         }))
     }
 
-    /// Every carried delegation must be usable by the session's owner; each with a `uses`
-    /// caveat is charged one use per verified request (as Lit counts capacity delegations).
-    /// A delegation the owner signed itself grants the owner nothing new (it already holds
-    /// what it delegates), so it is neither required to name the owner nor charged.
+    /// Every carried delegation must be usable within this chain: addressed to the session's
+    /// owner or to the delegator of another carried delegation (a link further down). Each
+    /// with a `uses` caveat is charged one use per verified request (as Lit counts capacity
+    /// delegations). A delegation the owner signed itself grants the owner nothing new (it
+    /// already holds what it delegates), so it is neither required to name the owner nor
+    /// charged.
     pub(crate) fn carried_charges(&self) -> Result<Vec<UseCharge>> {
         let mut charges = Vec::new();
         for d in self.delegations {
@@ -166,9 +168,22 @@ impl<'a> Resolver<'a> {
             'entries: for abilities in cap.att().values() {
                 for caveats in abilities.values() {
                     for object in caveats {
-                        let listed = object
-                            .get("delegate_to")
-                            .map_or(Some(true), |v| address_listed(v, self.owner));
+                        let listed = object.get("delegate_to").map_or(Some(true), |v| {
+                            let mut holders = std::iter::once(self.owner).chain(
+                                self.delegations
+                                    .iter()
+                                    .filter(|o| {
+                                        o.role == AuthSigRole::Delegation && o.address != d.address
+                                    })
+                                    .map(|o| o.address),
+                            );
+                            match address_listed(v, self.owner) {
+                                None => None,
+                                Some(_) => {
+                                    Some(holders.any(|h| address_listed(v, h) == Some(true)))
+                                }
+                            }
+                        });
                         match listed {
                             Some(true) => {
                                 usable = Some(object.get("uses").map(uses_limit));
@@ -353,8 +368,15 @@ impl<'a> Resolver<'a> {
                 Ok(Some(chain)) => return Ok(Some(chain)),
                 Ok(None) => {}
                 Err(e @ Error::ChainTooLong(_)) => return Err(e),
+                // A link addressed to someone else says less than a link that was for this
+                // holder and failed for a reason of its own.
                 Err(e) => {
-                    first_err.get_or_insert(e);
+                    if first_err
+                        .as_ref()
+                        .is_none_or(|f| matches!(f, Error::NotADelegate { .. }))
+                    {
+                        first_err = Some(e);
+                    }
                 }
             }
         }

@@ -1,0 +1,529 @@
+//! The seed documents' stories, end to end in the library (SPEC §8 steps 7–8): Alice lets Bob
+//! use her capacity or her PKP; Bob's session carries Alice's delegation; a node allows
+//! exactly what Alice granted, and nothing once it is revoked or used up.
+
+use alloy_primitives::Address;
+use sessionsig::auth_sig::{
+    capacity_delegation_caveat, AuthSig, RevocationParams, RevocationTarget, SiweRecapParams,
+    DELEGATION_URI,
+};
+use sessionsig::lit::{LitAbility, LitResource, ResourceAbilityRequest};
+use sessionsig::recap::{Capability, Caveat};
+use sessionsig::session::{SessionKeyPair, SessionSigParams, WireFormat};
+use sessionsig::time::{parse_rfc3339, Duration, FixedClock, OffsetDateTime, Timestamp};
+use sessionsig::verify::{
+    CaveatContext, CaveatDecision, CaveatHook, Policy, Request, UnverifiedSessionSig, Verifier,
+};
+use sessionsig::wallet::{LocalWallet, WalletSigner};
+use std::sync::Arc;
+
+const NODE: &str = "https://127.0.0.1:7470";
+const PKP: &str = "lit-pkp://0000000000000000000000000000000000000000000000000000000000001234";
+const OTHER_PKP: &str =
+    "lit-pkp://0000000000000000000000000000000000000000000000000000000000005678";
+
+fn now() -> OffsetDateTime {
+    parse_rfc3339("2025-06-01T12:00:00Z").unwrap()
+}
+
+fn wallet(b: u8) -> LocalWallet {
+    LocalWallet::from_bytes(&[b; 32]).unwrap()
+}
+
+fn plain(cap: &mut Capability, resource: &str, ability: &str) {
+    cap.add_ability(resource, ability, vec![Caveat::new()])
+        .unwrap();
+}
+
+/// A delegation AuthSig from `from`, valid [now-1h, now+hours).
+fn delegation(from: &LocalWallet, cap: Capability, hours: i64) -> AuthSig {
+    AuthSig::create(
+        from,
+        &SiweRecapParams {
+            domain: "localhost".into(),
+            uri: DELEGATION_URI.into(),
+            statement: None,
+            nonce: "delegation0001".into(),
+            chain_id: 1,
+            issued_at: Timestamp::from_instant(now() - Duration::hours(1)),
+            expiration: Some(Timestamp::from_instant(now() + Duration::hours(hours))),
+            not_before: None,
+            capability: cap,
+        },
+    )
+    .unwrap()
+}
+
+/// Bob's session: his AuthSig granting `grants` to `key` for `hours`, SessionSig requesting `requests`.
+fn session_sig(
+    owner: &LocalWallet,
+    key: &SessionKeyPair,
+    grants: Capability,
+    hours: i64,
+    requests: &[(&str, LitAbility)],
+    carried: &[AuthSig],
+) -> UnverifiedSessionSig {
+    let auth = AuthSig::create(
+        owner,
+        &SiweRecapParams {
+            domain: "localhost".into(),
+            uri: SiweRecapParams::session_uri(&key.public_hex()),
+            statement: None,
+            nonce: "session00001".into(),
+            chain_id: 1,
+            issued_at: Timestamp::from_instant(now() - Duration::minutes(10)),
+            expiration: Some(Timestamp::from_instant(now() + Duration::hours(hours))),
+            not_before: None,
+            capability: grants,
+        },
+    )
+    .unwrap();
+    let requests: Vec<ResourceAbilityRequest> = requests
+        .iter()
+        .map(|(r, a)| ResourceAbilityRequest::new(LitResource::parse(r).unwrap(), *a).unwrap())
+        .collect();
+    let mut caps = carried.to_vec();
+    caps.push(auth);
+    let sigs = key
+        .sign_session_sigs(
+            &SessionSigParams {
+                requests: &requests,
+                capabilities: &caps,
+                issued_at: now() - Duration::minutes(1),
+                expiration: now() + Duration::hours(hours),
+                format: WireFormat::V7,
+            },
+            &[NODE],
+        )
+        .unwrap();
+    UnverifiedSessionSig::from(sigs.get(NODE).unwrap().clone())
+}
+
+fn verifier() -> Verifier<FixedClock> {
+    Verifier::new(NODE, Policy::default(), FixedClock(now())).unwrap()
+}
+
+fn addr_hex(w: &LocalWallet) -> String {
+    hex::encode(w.address().as_slice())
+}
+
+/// Alice's capacity delegation to Bob with `uses`, and Bob's session carrying it.
+fn capacity_story(uses: Option<u64>, delegate: &LocalWallet) -> (UnverifiedSessionSig, AuthSig) {
+    let alice = wallet(0xa1);
+    let bob = wallet(0xb0);
+    let mut cap = Capability::new();
+    cap.add_ability(
+        "lit-ratelimitincrease://42",
+        "Auth/Auth",
+        vec![capacity_delegation_caveat(
+            Some("42"),
+            &[format!("0x{}", addr_hex(delegate))],
+            uses,
+        )],
+    )
+    .unwrap();
+    let d = delegation(&alice, cap, 24);
+    let mut grants = Capability::new();
+    plain(&mut grants, "lit-litaction://*", "Threshold/Execution");
+    let key = SessionKeyPair::from_seed(&[0x5b; 32]);
+    let s = session_sig(
+        &bob,
+        &key,
+        grants,
+        2,
+        &[("lit-litaction://*", LitAbility::LitActionExecution)],
+        &[d.clone()],
+    );
+    (s, d)
+}
+
+#[test]
+fn capacity_delegation_with_three_uses_admits_exactly_three() {
+    let (s, d) = capacity_story(Some(3), &wallet(0xb0));
+    let v = verifier();
+    for i in 1..=3 {
+        let ok = v
+            .verify(&s, &Request::any())
+            .unwrap_or_else(|e| panic!("use {i}: {e}"));
+        assert_eq!(ok.delegations().len(), 1);
+        assert_eq!(ok.delegations()[0].delegator, wallet(0xa1).address());
+    }
+    let e = v.verify(&s, &Request::any()).unwrap_err();
+    assert_eq!(e.code(), "uses_exhausted");
+    assert_eq!(
+        v.usage_store()
+            .used(&format!("delegation:{}", d.hash()))
+            .unwrap(),
+        3
+    );
+}
+
+#[test]
+fn capacity_uses_hold_under_concurrency() {
+    let (s, _) = capacity_story(Some(3), &wallet(0xb0));
+    let v = Arc::new(verifier());
+    let s = Arc::new(s);
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let (v, s) = (v.clone(), s.clone());
+            std::thread::spawn(move || {
+                (0..4)
+                    .filter(|_| v.verify(&s, &Request::any()).is_ok())
+                    .count()
+            })
+        })
+        .collect();
+    let ok: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    assert_eq!(ok, 3);
+}
+
+#[test]
+fn a_delegation_to_carol_is_refused_for_bob() {
+    let (s, _) = capacity_story(None, &wallet(0xca));
+    assert_eq!(
+        verifier().verify(&s, &Request::any()).unwrap_err().code(),
+        "not_a_delegate"
+    );
+    // Without delegate_to (anyone) it is accepted; compared with or without 0x, any case.
+    let (s, _) = capacity_story(None, &wallet(0xb0));
+    verifier().verify(&s, &Request::any()).unwrap();
+}
+
+#[test]
+fn an_expired_delegation_is_refused_while_bobs_auth_sig_is_valid() {
+    let alice = wallet(0xa1);
+    let bob = wallet(0xb0);
+    let mut cap = Capability::new();
+    cap.add_ability(
+        "lit-ratelimitincrease://42",
+        "Auth/Auth",
+        vec![Caveat::new()],
+    )
+    .unwrap();
+    let d = delegation(&alice, cap, 1);
+    let mut grants = Capability::new();
+    plain(&mut grants, "lit-litaction://*", "Threshold/Execution");
+    let key = SessionKeyPair::from_seed(&[0x5b; 32]);
+    let s = session_sig(
+        &bob,
+        &key,
+        grants,
+        48,
+        &[("lit-litaction://*", LitAbility::LitActionExecution)],
+        &[d],
+    );
+    verifier().verify(&s, &Request::any()).unwrap();
+    // Two hours later Alice's delegation has expired; Bob's AuthSig (48 h) has not.
+    let later = Verifier::new(
+        NODE,
+        Policy::default(),
+        FixedClock(now() + Duration::hours(2)),
+    )
+    .unwrap();
+    let e = later
+        .verify_at(&s, &Request::any(), now() + Duration::hours(2))
+        .unwrap_err();
+    assert_eq!(e.code(), "delegation_not_valid", "{e}");
+}
+
+fn revocation(by: &LocalWallet, target: RevocationTarget) -> AuthSig {
+    AuthSig::revoke(
+        by,
+        &target,
+        &RevocationParams {
+            domain: "localhost".into(),
+            nonce: "revocation01".into(),
+            chain_id: 1,
+            issued_at: Timestamp::from_instant(now() - Duration::seconds(5)),
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn revoked_session_key_and_delegation_are_refused_even_when_cached() {
+    let (s, d) = capacity_story(None, &wallet(0xb0));
+    let v = verifier();
+    v.verify(&s, &Request::any()).unwrap();
+    v.verify(&s, &Request::any()).unwrap();
+    assert!(v.cache().hits() >= 2, "the AuthSigs are cached");
+    let key_hex = s.wire().address.clone();
+    // Mallory cannot revoke Bob's session key: it is keyed by the granting wallet.
+    v.revoke(&revocation(
+        &wallet(0x66),
+        RevocationTarget::SessionKey(key_hex.clone()),
+    ))
+    .unwrap();
+    v.verify(&s, &Request::any()).unwrap();
+    // Bob revokes his session key: refused on the very next verification.
+    v.revoke(&revocation(
+        &wallet(0xb0),
+        RevocationTarget::SessionKey(key_hex),
+    ))
+    .unwrap();
+    assert_eq!(v.verify(&s, &Request::any()).unwrap_err().code(), "revoked");
+
+    // Alice revokes her delegation (fresh verifier, warm cache first).
+    let v = verifier();
+    v.verify(&s, &Request::any()).unwrap();
+    v.revoke(&revocation(
+        &wallet(0xa1),
+        RevocationTarget::AuthSig(d.hash()),
+    ))
+    .unwrap();
+    assert_eq!(v.verify(&s, &Request::any()).unwrap_err().code(), "revoked");
+}
+
+/// The PKP story: Alice lets Bob sign with her PKP; the node knows the PKP is Alice's.
+#[test]
+fn bob_uses_alices_pkp_exactly_as_granted() {
+    let alice = wallet(0xa1);
+    let bob = wallet(0xb0);
+    let mut cap = Capability::new();
+    let mut caveat = Caveat::new();
+    caveat.insert(
+        "delegate_to".into(),
+        serde_json::json!([addr_hex(&bob).to_uppercase()]),
+    );
+    cap.add_ability(PKP, "Threshold/Signing", vec![caveat])
+        .unwrap();
+    let d = delegation(&alice, cap, 24);
+    let key = SessionKeyPair::from_seed(&[0x5c; 32]);
+    let mut grants = Capability::new();
+    plain(&mut grants, PKP, "Threshold/Signing");
+    plain(
+        &mut grants,
+        "lit-litaction://QmBobsAction",
+        "Threshold/Execution",
+    );
+    let s = session_sig(
+        &bob,
+        &key,
+        grants,
+        2,
+        &[
+            (PKP, LitAbility::PkpSigning),
+            (
+                "lit-litaction://QmBobsAction",
+                LitAbility::LitActionExecution,
+            ),
+        ],
+        &[d.clone()],
+    );
+    let op = Request::operation(LitResource::parse(PKP).unwrap(), LitAbility::PkpSigning)
+        .owned_by(alice.address());
+    let ok = verifier().verify(&s, &op).unwrap();
+    let g = ok
+        .grants()
+        .iter()
+        .find(|g| g.ability == LitAbility::PkpSigning)
+        .unwrap();
+    assert_eq!(g.granted_by, alice.address(), "the root is Alice");
+    assert_eq!(g.chain, vec![d.hash()], "through her delegation");
+    let a = ok
+        .grants()
+        .iter()
+        .find(|g| g.ability == LitAbility::LitActionExecution)
+        .unwrap();
+    assert_eq!(a.granted_by, bob.address(), "Bob's own Lit Action is his");
+
+    // Alice's other PKP was never delegated.
+    let other = Request::operation(
+        LitResource::parse(OTHER_PKP).unwrap(),
+        LitAbility::PkpSigning,
+    )
+    .owned_by(alice.address());
+    let e = verifier().verify(&s, &other).unwrap_err();
+    assert!(
+        ["operation_not_requested", "capability_not_granted"].contains(&e.code()),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_session_asking_more_than_the_chain_grants_is_refused() {
+    let alice = wallet(0xa1);
+    let bob = wallet(0xb0);
+    let mut cap = Capability::new();
+    plain(&mut cap, PKP, "Threshold/Signing");
+    let d = delegation(&alice, cap, 24);
+    let key = SessionKeyPair::from_seed(&[0x5d; 32]);
+    // Bob's session asks for every PKP, on Alice's behalf: her delegation covers one.
+    let mut grants = Capability::new();
+    plain(&mut grants, "lit-pkp://*", "Threshold/Signing");
+    let s = session_sig(
+        &bob,
+        &key,
+        grants.clone(),
+        2,
+        &[("lit-pkp://*", LitAbility::PkpSigning)],
+        &[d.clone()],
+    );
+    let op = Request::operation(
+        LitResource::parse(OTHER_PKP).unwrap(),
+        LitAbility::PkpSigning,
+    )
+    .owned_by(alice.address());
+    assert_eq!(
+        verifier().verify(&s, &op).unwrap_err().code(),
+        "capability_not_granted"
+    );
+    // Asking for Alice's one PKP with a session grant wider than hers: attenuation violated.
+    let s = session_sig(
+        &bob,
+        &key,
+        grants,
+        2,
+        &[(PKP, LitAbility::PkpSigning)],
+        &[d.clone()],
+    );
+    let op = Request::operation(LitResource::parse(PKP).unwrap(), LitAbility::PkpSigning)
+        .owned_by(alice.address());
+    assert_eq!(
+        verifier().verify(&s, &op).unwrap_err().code(),
+        "attenuation_violated"
+    );
+    // A session AuthSig outliving the delegation it rests on: attenuation violated.
+    let mut narrow = Capability::new();
+    plain(&mut narrow, PKP, "Threshold/Signing");
+    let s = session_sig(
+        &bob,
+        &key,
+        narrow,
+        48,
+        &[(PKP, LitAbility::PkpSigning)],
+        &[d],
+    );
+    assert_eq!(
+        verifier().verify(&s, &op).unwrap_err().code(),
+        "attenuation_violated"
+    );
+}
+
+#[test]
+fn chain_and_capability_limits_give_clear_errors() {
+    // w0 → w1 → … → w5 (five delegations of one PKP); the session belongs to w5.
+    let wallets: Vec<LocalWallet> = (0..6).map(|i| wallet(0x10 + i)).collect();
+    let delegations: Vec<AuthSig> = (0..5)
+        .map(|i| {
+            let mut cap = Capability::new();
+            let mut caveat = Caveat::new();
+            caveat.insert(
+                "delegate_to".into(),
+                serde_json::json!([addr_hex(&wallets[i + 1])]),
+            );
+            cap.add_ability(PKP, "Threshold/Signing", vec![caveat])
+                .unwrap();
+            delegation(&wallets[i], cap, 24 - i as i64)
+        })
+        .collect();
+    let key = SessionKeyPair::from_seed(&[0x5e; 32]);
+    let mut grants = Capability::new();
+    plain(&mut grants, PKP, "Threshold/Signing");
+    let s = session_sig(
+        &wallets[5],
+        &key,
+        grants,
+        2,
+        &[(PKP, LitAbility::PkpSigning)],
+        &delegations,
+    );
+    let op = Request::operation(LitResource::parse(PKP).unwrap(), LitAbility::PkpSigning)
+        .owned_by(wallets[0].address());
+    let e = verifier().verify(&s, &op).unwrap_err();
+    assert_eq!(e.code(), "delegation_chain_too_long", "{e}");
+    let long = Verifier::new(
+        NODE,
+        Policy {
+            max_chain_length: 5,
+            ..Policy::default()
+        },
+        FixedClock(now()),
+    )
+    .unwrap();
+    let ok = long.verify(&s, &op).unwrap();
+    assert_eq!(ok.grants()[0].granted_by, wallets[0].address());
+    assert_eq!(ok.grants()[0].chain.len(), 5);
+    let few = Verifier::new(
+        NODE,
+        Policy {
+            max_capabilities: 4,
+            ..Policy::default()
+        },
+        FixedClock(now()),
+    )
+    .unwrap();
+    let e = few.verify(&s, &op).unwrap_err();
+    assert_eq!(e.code(), "session_sig_malformed");
+    assert!(e.to_string().contains("exceed the limit"), "{e}");
+}
+
+/// A service's own caveat: bytes of traffic.
+struct BytesHook;
+impl CaveatHook for BytesHook {
+    fn check(
+        &self,
+        key: &str,
+        value: &serde_json::Value,
+        ctx: &CaveatContext<'_>,
+    ) -> CaveatDecision {
+        if key != "max_bytes" {
+            return CaveatDecision::Unknown;
+        }
+        let asked = ctx
+            .operation
+            .and_then(|o| o["bytes"].as_u64())
+            .unwrap_or(u64::MAX);
+        match value.as_u64() {
+            Some(max) if asked <= max => CaveatDecision::Satisfied,
+            Some(max) => CaveatDecision::Violated(format!("{asked} > {max} bytes")),
+            None => CaveatDecision::Violated("max_bytes is not a number".into()),
+        }
+    }
+}
+
+#[test]
+fn service_caveats_go_through_the_hook_and_unknown_ones_are_refused() {
+    let bob = wallet(0xb0);
+    let key = SessionKeyPair::from_seed(&[0x5f; 32]);
+    let mut grants = Capability::new();
+    let mut caveat = Caveat::new();
+    caveat.insert("max_bytes".into(), serde_json::json!(1000));
+    grants
+        .add_ability("lit-litaction://*", "Threshold/Execution", vec![caveat])
+        .unwrap();
+    let s = session_sig(
+        &bob,
+        &key,
+        grants,
+        2,
+        &[("lit-litaction://*", LitAbility::LitActionExecution)],
+        &[],
+    );
+    let v = verifier().with_caveat_hook(Arc::new(BytesHook));
+    let small = Request::any().with_context(serde_json::json!({"bytes": 500}));
+    let big = Request::any().with_context(serde_json::json!({"bytes": 5000}));
+    v.verify(&s, &small).unwrap();
+    assert_eq!(
+        v.verify(&s, &big).unwrap_err().code(),
+        "caveat_not_satisfied"
+    );
+    // A node without the hook cannot enforce it, so it refuses.
+    assert_eq!(
+        verifier().verify(&s, &small).unwrap_err().code(),
+        "caveat_not_satisfied"
+    );
+}
+
+#[test]
+fn cached_auth_sigs_are_not_used_past_their_expiration() {
+    let (s, _) = capacity_story(None, &wallet(0xb0));
+    let v = verifier();
+    v.verify(&s, &Request::any()).unwrap();
+    // Bob's AuthSig expires 2 h after now(); the SessionSig after 30 min — check at 3 h.
+    let e = v
+        .verify_at(&s, &Request::any(), now() + Duration::hours(3))
+        .unwrap_err();
+    assert_eq!(e.code(), "expired");
+    let _ = Address::ZERO;
+}
