@@ -8,7 +8,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::recap::{check_statement, Capability};
-use crate::siwe::{verify_signature, SiweMessage};
+use crate::siwe::{eip191_hash, verify_signature_digest, SiweMessage};
 use alloy_primitives::{Address, B256};
 use time::{Duration, OffsetDateTime};
 
@@ -82,8 +82,8 @@ pub struct VerifiedAuthSig {
     pub role: AuthSigRole,
     /// How its signature was established.
     pub check: SignatureCheck,
-    /// keccak256 of the signed message bytes: the identity revocations and use counters name
-    /// (independent of the signature's encoding, which secp256k1 malleability could vary).
+    /// The EIP-191 digest of the signed message (see [`AuthSig::hash`]): the identity
+    /// revocations and use counters name.
     pub hash: B256,
 }
 
@@ -105,9 +105,12 @@ impl VerifiedAuthSig {
 }
 
 impl AuthSig {
-    /// The identity of this AuthSig: keccak256 of the signed message bytes.
+    /// The identity of this AuthSig: the EIP-191 digest of its signed message
+    /// (`keccak256("\x19Ethereum Signed Message:\n" + len + message)`), the very hash the wallet
+    /// signed. It names the message, not the signature's encoding (which secp256k1
+    /// malleability could vary), and verification computes it anyway.
     pub fn hash(&self) -> B256 {
-        alloy_primitives::keccak256(self.signed_message.as_bytes())
+        eip191_hash(self.signed_message.as_bytes())
     }
 
     /// Parse the SIWE message and read the role, without checking anything else.
@@ -149,6 +152,7 @@ impl AuthSig {
                 siwe: siwe.address.to_checksum(None),
             });
         }
+        let digest = eip191_hash(self.signed_message.as_bytes());
         let check = match self.derived_via.as_str() {
             DERIVED_VIA_PERSONAL_SIGN => {
                 if self.algo.as_deref().is_some_and(|a| !a.is_empty()) {
@@ -156,7 +160,7 @@ impl AuthSig {
                         "a wallet AuthSig carries no `algo`".into(),
                     ));
                 }
-                verify_signature(self.signed_message.as_bytes(), &self.sig, siwe.address)?;
+                verify_signature_digest(digest, &self.sig, siwe.address)?;
                 SignatureCheck::Wallet
             }
             DERIVED_VIA_EIP1271 | DERIVED_VIA_EIP1271_SHA256 => {
@@ -167,7 +171,7 @@ impl AuthSig {
                     )));
                 };
                 let digest = if self.derived_via == DERIVED_VIA_EIP1271 {
-                    crate::siwe::eip191_hash(self.signed_message.as_bytes())
+                    digest
                 } else {
                     use sha2::Digest;
                     B256::from_slice(&sha2::Sha256::digest(self.signed_message.as_bytes()))
@@ -200,7 +204,7 @@ impl AuthSig {
             capability,
             role,
             check,
-            hash: self.hash(),
+            hash: digest,
             siwe,
         })
     }

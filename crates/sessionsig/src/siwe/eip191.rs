@@ -81,9 +81,14 @@ pub fn recover_address(message: &[u8], sig: &[u8; 65]) -> Result<Address> {
 /// [`Error::MalformedSignature`] when the signature cannot be decoded, [`Error::SignerMismatch`]
 /// when it was made by another key (or recovers to no key at all).
 pub fn verify_signature(message: &[u8], sig: &str, expected: Address) -> Result<()> {
+    verify_signature_digest(eip191_hash(message), sig, expected)
+}
+
+/// [`verify_signature`] for a message whose EIP-191 digest ([`eip191_hash`]) is already known.
+pub fn verify_signature_digest(digest: B256, sig: &str, expected: Address) -> Result<()> {
     let bytes = parse_signature(sig)?;
     let rs = recoverable(&bytes)?;
-    match recover_digest(eip191_hash(message), &rs) {
+    match recover_digest(digest, &rs) {
         Some(found) if found == expected => Ok(()),
         Some(found) => Err(Error::SignerMismatch {
             expected: expected.to_checksum(None),

@@ -105,6 +105,12 @@ impl AuthSigCache {
         Ok(k)
     }
 
+    /// Forget everything (benchmarks of cold verification; tests).
+    pub fn clear(&self) {
+        self.auth_sigs.clear();
+        self.keys.clear();
+    }
+
     /// Number of cached AuthSigs.
     pub fn len(&self) -> usize {
         self.auth_sigs.len()
