@@ -222,7 +222,11 @@ fn login(a: LoginArgs) -> CliResult<ExitCode> {
         let sigs = if manager.nodes().is_empty() {
             None
         } else {
-            Some(manager.session_sigs(&SessionRequest::new(requests.clone())).await?)
+            Some(
+                manager
+                    .session_sigs(&SessionRequest::new(requests.clone()))
+                    .await?,
+            )
         };
         Ok::<_, ClientError>((login, sigs))
     })
@@ -269,7 +273,11 @@ fn sigs(a: SigsArgs) -> CliResult<ExitCode> {
                         exit: EXIT_INVALID,
                     })
                 }
-                _ => return Err(CliError::usage("several wallets have a session: give --wallet")),
+                _ => {
+                    return Err(CliError::usage(
+                        "several wallets have a session: give --wallet",
+                    ))
+                }
             }
         }
     };
@@ -323,7 +331,11 @@ fn status(a: StatusArgs) -> CliResult<ExitCode> {
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
-    print_line(&format!("store   {} ({})", dir.display(), layout_name(&layout)))?;
+    print_line(&format!(
+        "store   {} ({})",
+        dir.display(),
+        layout_name(&layout)
+    ))?;
     if sessions.is_empty() {
         print_line("no session stored")?;
     }
@@ -347,7 +359,10 @@ fn describe(s: &SessionStatus) -> String {
         out.push_str(&l);
         out.push('\n');
     };
-    line(format!("wallet        {}", s.wallet.as_deref().unwrap_or("(unknown)")));
+    line(format!(
+        "wallet        {}",
+        s.wallet.as_deref().unwrap_or("(unknown)")
+    ));
     line(format!(
         "session key   {}",
         s.session_public_key.as_deref().unwrap_or("(none)")
@@ -438,4 +453,83 @@ fn logout(a: LogoutArgs) -> CliResult<ExitCode> {
     };
     print_json(&serde_json::json!({ "removed": removed }))?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser, Debug)]
+    struct T {
+        #[command(subcommand)]
+        c: Command,
+    }
+
+    fn run_args(args: &[&str]) -> CliResult<ExitCode> {
+        let t = T::try_parse_from(std::iter::once("session").chain(args.iter().copied()))
+            .map_err(|e| CliError::usage(e.to_string()))?;
+        run(t.c)
+    }
+
+    #[test]
+    fn login_sigs_status_logout() {
+        let dir = std::env::temp_dir().join(format!(
+            "sessionsig-cli-session-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("wallet.key");
+        std::fs::write(&key, format!("0x{}\n", "11".repeat(32))).unwrap();
+        let store = dir.join("store");
+        let (store, key) = (store.to_str().unwrap(), key.to_str().unwrap());
+        let pkp = "lit-pkp://*=pkp-signing";
+        let node = "https://127.0.0.1:7470";
+
+        // No session yet: `sigs` needs a login.
+        let e =
+            run_args(&["sigs", "--store", store, "--request", pkp, "--node", node]).unwrap_err();
+        assert_eq!(e.code, "no_session");
+        run_args(&[
+            "login",
+            "--store",
+            store,
+            "--wallet-key-file",
+            key,
+            "--request",
+            pkp,
+        ])
+        .unwrap();
+        run_args(&["sigs", "--store", store, "--request", pkp, "--node", node]).unwrap();
+        let e = run_args(&[
+            "sigs",
+            "--store",
+            store,
+            "--request",
+            "lit-litaction://Qm=lit-action-execution",
+            "--node",
+            node,
+        ])
+        .unwrap_err();
+        assert_eq!(e.code, "wallet_required");
+        run_args(&["status", "--store", store]).unwrap();
+        run_args(&["status", "--store", store, "--json"]).unwrap();
+        run_args(&["logout", "--store", store, "--forget-session-key"]).unwrap();
+        let e =
+            run_args(&["sigs", "--store", store, "--request", pkp, "--node", node]).unwrap_err();
+        assert_eq!(e.code, "no_session");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(human_duration(59), "59 s");
+        assert_eq!(human_duration(3 * 60), "3 min");
+        assert_eq!(human_duration(2 * 3600 + 60), "2 h 1 min");
+        assert_eq!(human_duration(2 * 86_400 + 3600), "2 d 1 h");
+    }
 }
