@@ -136,7 +136,8 @@ pub fn load_wallet(file: Option<&std::path::Path>) -> CliResult<LocalWallet> {
     Ok(LocalWallet::from_hex(&text)?)
 }
 
-fn random_nonce() -> String {
+/// A random SIWE nonce: 0x + 64 hex.
+pub fn random_nonce() -> String {
     let mut b = [0u8; 32];
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut b);
     format!("0x{}", hex::encode(b))

@@ -9,6 +9,7 @@ mod cmd_auth_sig;
 mod cmd_demo;
 mod cmd_keygen;
 mod cmd_recap;
+mod cmd_revoke;
 mod cmd_session_sigs;
 mod cmd_siwe;
 mod cmd_verify;
@@ -43,6 +44,8 @@ enum Command {
     SessionSigs(cmd_session_sigs::Args),
     /// Verify SessionSigs (one, a map, or JSON Lines of either) for a node.
     Verify(cmd_verify::Args),
+    /// Sign a revocation of a session key or of one AuthSig (for POST /v1/revocations).
+    Revoke(cmd_revoke::Args),
     /// Run the whole flow locally and explain each step.
     Demo(cmd_demo::Args),
 }
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::AuthSig(a) => cmd_auth_sig::run(*a),
         Command::SessionSigs(a) => cmd_session_sigs::run(a),
         Command::Verify(a) => cmd_verify::run(a),
+        Command::Revoke(a) => cmd_revoke::run(a),
         Command::Demo(a) => cmd_demo::run(a),
     };
     match result {

@@ -67,7 +67,7 @@ impl Timestamp {
 
     /// The instant written the way JavaScript's `Date.prototype.toISOString()` writes it.
     pub fn from_instant(instant: OffsetDateTime) -> Self {
-        let instant = instant.to_offset(UtcOffset::UTC);
+        let instant = instant.checked_to_offset(UtcOffset::UTC).unwrap_or(instant);
         // toISOString has millisecond precision: keep the value and the text in agreement.
         let millis = instant.millisecond();
         let instant = instant
@@ -117,7 +117,7 @@ impl<'de> serde::Deserialize<'de> for Timestamp {
 
 /// Format an instant as JavaScript's `toISOString()` does: `YYYY-MM-DDTHH:MM:SS.sssZ` in UTC.
 pub fn to_iso_string(instant: OffsetDateTime) -> String {
-    let t = instant.to_offset(UtcOffset::UTC);
+    let t = instant.checked_to_offset(UtcOffset::UTC).unwrap_or(instant);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
         t.year(),
@@ -206,9 +206,12 @@ pub fn parse_rfc3339(text: &str) -> Result<OffsetDateTime> {
         .map_err(|_| bad("not a real time of day"))?;
     let offset =
         UtcOffset::from_whole_seconds(offset_secs).map_err(|_| bad("offset out of range"))?;
-    Ok(PrimitiveDateTime::new(date, time)
+    // A valid local date-time can still fall outside the representable range in UTC
+    // (9999-12-31T23:00:00-01:00 is in year 10000).
+    PrimitiveDateTime::new(date, time)
         .assume_offset(offset)
-        .to_offset(UtcOffset::UTC))
+        .checked_to_offset(UtcOffset::UTC)
+        .ok_or_else(|| bad("outside the range of representable instants"))
 }
 
 /// Parse a timestamp the way a lenient JavaScript producer may have written it, for the
@@ -258,6 +261,14 @@ mod tests {
         ] {
             assert!(parse_rfc3339(s).is_err(), "{s}");
         }
+    }
+
+    #[test]
+    fn instants_beyond_year_9999_in_utc_are_errors_not_panics() {
+        // Found by fuzzing (fuzz/regressions/time_parse).
+        assert!(parse_rfc3339("9999-12-31T16:25:24.000-22:20").is_err());
+        assert!(parse_rfc3339("9999-12-31T23:00:00-01:00").is_err());
+        assert!(parse_rfc3339("9999-12-31T23:59:59.999Z").is_ok());
     }
 
     #[test]

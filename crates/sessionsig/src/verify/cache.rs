@@ -62,7 +62,12 @@ impl AuthSigCache {
         let found = self.auth_sigs.get(sig).filter(|e| e.message == message);
         match found {
             Some(e) => {
-                if e.verified.expires_at().is_some_and(|exp| now >= exp + skew) {
+                let expired = e
+                    .verified
+                    .expires_at()
+                    .and_then(|exp| exp.checked_add(skew))
+                    .is_some_and(|end| now >= end);
+                if expired {
                     self.auth_sigs.remove(sig);
                     self.misses.fetch_add(1, Ordering::Relaxed);
                     return None;

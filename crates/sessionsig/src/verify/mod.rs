@@ -376,13 +376,18 @@ impl<C: Clock> Verifier<C> {
         let skew = self.policy.skew;
         let issued_at = parse_iso(&msg.issued_at)?;
         let expiration = parse_iso(&msg.expiration)?;
-        if issued_at > now + skew {
+        // Checked arithmetic: timestamps near the end of the representable range must not
+        // overflow (found by fuzzing; an overflowing bound means "no bound").
+        if now
+            .checked_add(skew)
+            .is_some_and(|latest| issued_at > latest)
+        {
             return Err(Error::IssuedInFuture(msg.issued_at.clone()));
         }
         if expiration < issued_at {
             return Err(Error::ExpirationBeforeIssuedAt);
         }
-        if now >= expiration + skew {
+        if expiration.checked_add(skew).is_some_and(|end| now >= end) {
             return Err(Error::Expired(msg.expiration.clone()));
         }
         let lifetime = expiration - issued_at;
