@@ -10,6 +10,7 @@ mod cmd_demo;
 mod cmd_keygen;
 mod cmd_recap;
 mod cmd_revoke;
+mod cmd_session;
 mod cmd_session_sigs;
 mod cmd_siwe;
 mod cmd_verify;
@@ -46,6 +47,9 @@ enum Command {
     Verify(cmd_verify::Args),
     /// Sign a revocation of a session key or of one AuthSig (for POST /v1/revocations).
     Revoke(cmd_revoke::Args),
+    /// A persistent client session: log in once, then SessionSigs without the wallet.
+    #[command(subcommand)]
+    Session(cmd_session::Command),
     /// Run the whole flow locally and explain each step.
     Demo(cmd_demo::Args),
 }
@@ -70,6 +74,7 @@ fn main() -> ExitCode {
         Command::SessionSigs(a) => cmd_session_sigs::run(a),
         Command::Verify(a) => cmd_verify::run(a),
         Command::Revoke(a) => cmd_revoke::run(a),
+        Command::Session(c) => cmd_session::run(c),
         Command::Demo(a) => cmd_demo::run(a),
     };
     match result {

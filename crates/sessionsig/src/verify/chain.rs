@@ -177,12 +177,9 @@ impl<'a> Resolver<'a> {
                                     })
                                     .map(|o| o.address),
                             );
-                            match address_listed(v, self.owner) {
-                                None => None,
-                                Some(_) => {
-                                    Some(holders.any(|h| address_listed(v, h) == Some(true)))
-                                }
-                            }
+                            // `None` when `delegate_to` is not a list at all.
+                            address_listed(v, self.owner)
+                                .map(|_| holders.any(|h| address_listed(v, h) == Some(true)))
                         });
                         match listed {
                             Some(true) => {

@@ -1,0 +1,376 @@
+//! The set of nodes a session signs for, and the handshake that discovers it.
+//!
+//! # Handshake
+//!
+//! A client that knows one node (a *seed*) asks it for the network:
+//!
+//! ```text
+//! GET <seed>/v1/handshake
+//! 200 application/json
+//! {
+//!   "nodeUrl": "https://10.0.0.1:7470",          // the answering node, as the network names it
+//!   "nodeVersion": "0.1.0",                      // its software version
+//!   "nodes": ["https://10.0.0.1:7470", "https://10.0.0.2:7470", …],
+//!   "nonce": "d1f5c0a8e9b24f7e",                 // ≥ 8 ASCII letters/digits (SIWE nonce rule)
+//!   "nonceExpiresAt": "2025-01-01T00:10:00.000Z" // RFC 3339; use the nonce before then
+//! }
+//! ```
+//!
+//! `nodes` is the whole network, each entry the exact URL its node answers to (the key of its
+//! SessionSig and the `nodeAddress` it checks). Unknown fields are ignored, so the server can add
+//! some. The nonce is what the Lit network gives as the latest block hash: the client writes it
+//! in the SIWE `Nonce` of the next AuthSig (a node may insist on a recent nonce to bound how
+//! long ago a signature could have been prepared). When no fresh nonce is known, the client
+//! uses 32 random hex characters.
+
+use crate::error::{ClientError, Result};
+use serde::Deserialize;
+use sessionsig::time::{parse_rfc3339, OffsetDateTime};
+use std::time::Duration;
+
+/// The path of the handshake endpoint on a node.
+pub const HANDSHAKE_PATH: &str = "/v1/handshake";
+
+/// Largest handshake answer accepted (bytes).
+const MAX_HANDSHAKE_LEN: usize = 1 << 20;
+
+/// A nonce handed out by the network, valid until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkNonce {
+    /// The nonce (≥ 8 ASCII alphanumerics).
+    pub value: String,
+    /// When it stops being acceptable.
+    pub expires_at: OffsetDateTime,
+}
+
+/// The nodes a session signs for (each gets its own SessionSig), in order, without duplicates,
+/// and the latest network nonce, if a handshake gave one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NodeSet {
+    urls: Vec<String>,
+    nonce: Option<NetworkNonce>,
+}
+
+impl NodeSet {
+    /// A node set from URLs (absolute `http://` or `https://`, taken verbatim; duplicates are
+    /// dropped, keeping the first).
+    ///
+    /// Errors: [`ClientError::InvalidNodeUrl`].
+    pub fn new<I, S>(urls: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut out: Vec<String> = Vec::new();
+        for u in urls {
+            let u = u.into();
+            check_node_url(&u)?;
+            if !out.contains(&u) {
+                out.push(u);
+            }
+        }
+        Ok(NodeSet {
+            urls: out,
+            nonce: None,
+        })
+    }
+
+    /// No node (a session used only to hold an AuthSig, e.g. the CLI's `login`).
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// The node URLs.
+    pub fn urls(&self) -> &[String] {
+        &self.urls
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.urls.len()
+    }
+
+    /// True when there is no node.
+    pub fn is_empty(&self) -> bool {
+        self.urls.is_empty()
+    }
+
+    /// The same set, remembering a network nonce.
+    pub fn with_nonce(mut self, nonce: NetworkNonce) -> Self {
+        self.nonce = Some(nonce);
+        self
+    }
+
+    /// The network nonce, when one is known and has not expired at `now`.
+    pub fn fresh_nonce(&self, now: OffsetDateTime) -> Option<&str> {
+        self.nonce
+            .as_ref()
+            .filter(|n| now < n.expires_at)
+            .map(|n| n.value.as_str())
+    }
+
+    /// Ask the seeds, in order, for the network (`GET <seed>/v1/handshake`); the first valid
+    /// answer wins. Each attempt is bounded by `timeout`.
+    ///
+    /// Errors: [`ClientError::Handshake`] naming every seed's failure when none answers well.
+    pub async fn handshake<S: AsRef<str>>(
+        client: &reqwest::Client,
+        seeds: &[S],
+        timeout: Duration,
+    ) -> Result<(NodeSet, Handshake)> {
+        if seeds.is_empty() {
+            return Err(ClientError::Handshake("no seed node given".into()));
+        }
+        let mut errors = Vec::new();
+        for seed in seeds {
+            let seed = seed.as_ref();
+            match handshake_one(client, seed, timeout).await {
+                Ok(h) => {
+                    let set = NodeSet::new(h.nodes.iter().cloned())
+                        .map_err(|e| ClientError::Handshake(format!("{seed}: {e}")))?
+                        .with_nonce(NetworkNonce {
+                            value: h.nonce.clone(),
+                            expires_at: h.nonce_expires_at,
+                        });
+                    return Ok((set, h));
+                }
+                Err(e) => errors.push(format!("{seed}: {e}")),
+            }
+        }
+        Err(ClientError::Handshake(errors.join("; ")))
+    }
+}
+
+/// A parsed, checked handshake answer. See the [module documentation](self) for the JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handshake {
+    /// The answering node's URL.
+    pub node_url: String,
+    /// Its software version.
+    pub node_version: String,
+    /// Every node of the network.
+    pub nodes: Vec<String>,
+    /// A fresh nonce for the next AuthSig.
+    pub nonce: String,
+    /// When the nonce stops being acceptable.
+    pub nonce_expires_at: OffsetDateTime,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HandshakeWire {
+    node_url: String,
+    node_version: String,
+    nodes: Vec<String>,
+    nonce: String,
+    nonce_expires_at: String,
+}
+
+impl Handshake {
+    /// Parse and check a handshake answer: at least one node, every URL valid, the nonce a
+    /// valid SIWE nonce, `nonceExpiresAt` RFC 3339.
+    ///
+    /// Errors: [`ClientError::Handshake`].
+    pub fn from_json(text: &str) -> Result<Self> {
+        let bad = |m: String| ClientError::Handshake(m);
+        let w: HandshakeWire =
+            serde_json::from_str(text).map_err(|e| bad(format!("malformed answer: {e}")))?;
+        if w.nodes.is_empty() {
+            return Err(bad("the answer lists no node".into()));
+        }
+        check_node_url(&w.node_url).map_err(|e| bad(e.to_string()))?;
+        for n in &w.nodes {
+            check_node_url(n).map_err(|e| bad(e.to_string()))?;
+        }
+        if w.nonce.len() < 8
+            || w.nonce.len() > 256
+            || !w.nonce.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Err(bad(
+                "the nonce is not 8 to 256 ASCII letters and digits".into()
+            ));
+        }
+        let nonce_expires_at =
+            parse_rfc3339(&w.nonce_expires_at).map_err(|e| bad(format!("nonceExpiresAt: {e}")))?;
+        Ok(Handshake {
+            node_url: w.node_url,
+            node_version: w.node_version,
+            nodes: w.nodes,
+            nonce: w.nonce,
+            nonce_expires_at,
+        })
+    }
+}
+
+async fn handshake_one(
+    client: &reqwest::Client,
+    seed: &str,
+    timeout: Duration,
+) -> Result<Handshake> {
+    check_node_url(seed)?;
+    let url = join_url(seed, HANDSHAKE_PATH);
+    let fut = async {
+        let resp = client
+            .get(&url)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| ClientError::Handshake(describe_reqwest(&e)))?;
+        let status = resp.status();
+        let body = read_limited(resp, MAX_HANDSHAKE_LEN)
+            .await
+            .map_err(ClientError::Handshake)?;
+        if !status.is_success() {
+            return Err(ClientError::Handshake(format!(
+                "status {}",
+                status.as_u16()
+            )));
+        }
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| ClientError::Handshake("answer is not UTF-8".into()))?;
+        Handshake::from_json(text)
+    };
+    match tokio::time::timeout(timeout, fut).await {
+        Ok(r) => r,
+        Err(_) => Err(ClientError::Timeout {
+            node: seed.to_owned(),
+            millis: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+        }),
+    }
+}
+
+/// Read a response body, refusing more than `limit` bytes.
+pub(crate) async fn read_limited(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> std::result::Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| describe_reqwest(&e))? {
+        if out.len() + chunk.len() > limit {
+            return Err(format!("answer larger than {limit} bytes"));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// A short description of a transport error (no URL query strings, which could carry tokens).
+pub(crate) fn describe_reqwest(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else if e.is_body() || e.is_decode() {
+        "bad response body"
+    } else if e.is_request() {
+        "request failed"
+    } else {
+        "HTTP error"
+    };
+    let mut source = std::error::Error::source(e);
+    let mut detail = String::new();
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    if detail.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind}: {detail}")
+    }
+}
+
+/// `base` and `path` joined with exactly one `/`.
+pub(crate) fn join_url(base: &str, path: &str) -> String {
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
+}
+
+/// An absolute `http://` or `https://` URL with a non-empty host and only visible ASCII.
+pub fn check_node_url(url: &str) -> Result<()> {
+    let bad = || ClientError::InvalidNodeUrl(url.chars().take(200).collect());
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(bad)?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host.is_empty()
+        || host.starts_with(':')
+        || url.len() > 2048
+        || !url
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+    {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_urls() {
+        for ok in [
+            "https://127.0.0.1:7470",
+            "http://localhost:8080/",
+            "https://n.example/api",
+        ] {
+            check_node_url(ok).unwrap();
+        }
+        for bad in [
+            "127.0.0.1:7470",
+            "ftp://x",
+            "https://",
+            "https://:80",
+            "https://a b",
+            "http://x\"",
+            "",
+        ] {
+            assert_eq!(
+                check_node_url(bad).unwrap_err().code(),
+                "invalid_node_url",
+                "{bad}"
+            );
+        }
+        let s = NodeSet::new(["https://a:1", "https://b:2", "https://a:1"]).unwrap();
+        assert_eq!(s.urls(), ["https://a:1", "https://b:2"]);
+        assert_eq!(join_url("http://a/", "/v1/x"), "http://a/v1/x");
+        assert_eq!(join_url("http://a", "v1/x"), "http://a/v1/x");
+    }
+
+    #[test]
+    fn handshake_json() {
+        let ok = r#"{"nodeUrl":"https://a:1","nodeVersion":"0.1.0","nodes":["https://a:1","https://b:2"],"nonce":"abcdef0123456789","nonceExpiresAt":"2030-01-01T00:00:00.000Z","extra":1}"#;
+        let h = Handshake::from_json(ok).unwrap();
+        assert_eq!(h.nodes.len(), 2);
+        assert_eq!(h.nonce, "abcdef0123456789");
+        for bad in [
+            r#"{"nodeUrl":"https://a:1","nodeVersion":"0","nodes":[],"nonce":"abcdef0123","nonceExpiresAt":"2030-01-01T00:00:00Z"}"#,
+            r#"{"nodeUrl":"https://a:1","nodeVersion":"0","nodes":["x"],"nonce":"abcdef0123","nonceExpiresAt":"2030-01-01T00:00:00Z"}"#,
+            r#"{"nodeUrl":"https://a:1","nodeVersion":"0","nodes":["https://a:1"],"nonce":"short","nonceExpiresAt":"2030-01-01T00:00:00Z"}"#,
+            r#"{"nodeUrl":"https://a:1","nodeVersion":"0","nodes":["https://a:1"],"nonce":"abcdef0123","nonceExpiresAt":"tomorrow"}"#,
+            r#"{"nodes":["https://a:1"]}"#,
+        ] {
+            assert_eq!(
+                Handshake::from_json(bad).unwrap_err().code(),
+                "handshake_failed",
+                "{bad}"
+            );
+        }
+        let now = parse_rfc3339("2029-01-01T00:00:00Z").unwrap();
+        let set = NodeSet::new(h.nodes.clone())
+            .unwrap()
+            .with_nonce(NetworkNonce {
+                value: h.nonce.clone(),
+                expires_at: h.nonce_expires_at,
+            });
+        assert_eq!(set.fresh_nonce(now), Some("abcdef0123456789"));
+        assert_eq!(set.fresh_nonce(h.nonce_expires_at), None);
+    }
+}
