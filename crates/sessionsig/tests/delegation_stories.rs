@@ -132,7 +132,7 @@ fn capacity_story(uses: Option<u64>, delegate: &LocalWallet) -> (UnverifiedSessi
         grants,
         2,
         &[("lit-litaction://*", LitAbility::LitActionExecution)],
-        &[d.clone()],
+        std::slice::from_ref(&d),
     );
     (s, d)
 }
@@ -308,7 +308,7 @@ fn bob_uses_alices_pkp_exactly_as_granted() {
                 LitAbility::LitActionExecution,
             ),
         ],
-        &[d.clone()],
+        std::slice::from_ref(&d),
     );
     let op = Request::operation(LitResource::parse(PKP).unwrap(), LitAbility::PkpSigning)
         .owned_by(alice.address());
@@ -357,7 +357,7 @@ fn a_session_asking_more_than_the_chain_grants_is_refused() {
         grants.clone(),
         2,
         &[("lit-pkp://*", LitAbility::PkpSigning)],
-        &[d.clone()],
+        std::slice::from_ref(&d),
     );
     let op = Request::operation(
         LitResource::parse(OTHER_PKP).unwrap(),
@@ -375,7 +375,7 @@ fn a_session_asking_more_than_the_chain_grants_is_refused() {
         grants,
         2,
         &[(PKP, LitAbility::PkpSigning)],
-        &[d.clone()],
+        std::slice::from_ref(&d),
     );
     let op = Request::operation(LitResource::parse(PKP).unwrap(), LitAbility::PkpSigning)
         .owned_by(alice.address());
