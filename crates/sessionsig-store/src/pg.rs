@@ -1,0 +1,306 @@
+//! The PostgreSQL backend (the synchronous `postgres` driver): a pool of connections, each with
+//! its statements prepared once.
+
+use crate::migrations::MIGRATIONS;
+use crate::pool::Pool;
+use crate::{ChargeRow, OpenOptions, RevocationRow};
+use postgres::{Client, NoTls, Statement};
+use sessionsig::{Error, Result};
+use std::time::Duration;
+
+/// Map a PostgreSQL failure to the core's store error, with its causes (the server's message
+/// and SQLSTATE; never the connection string).
+pub(crate) fn db(e: postgres::Error) -> Error {
+    Error::Store(describe(&e))
+}
+
+fn describe(e: &postgres::Error) -> String {
+    let mut msg = format!("postgres: {e}");
+    if let Some(d) = e.as_db_error() {
+        msg.push_str(&format!(": {} ({})", d.message(), d.code().code()));
+    } else {
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            msg.push_str(&format!(": {s}"));
+            src = s.source();
+        }
+    }
+    msg
+}
+
+/// Default connect timeout when the URL sets none.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Idempotent calls (revocations, reads) are retried once on a fresh connection when theirs
+/// turns out to be dead, e.g. after a server restart.
+pub(crate) struct Postgres {
+    pool: Pool<PgConn>,
+}
+
+struct PgConn {
+    client: Client,
+    st: Statements,
+}
+
+struct Statements {
+    revoke: Statement,
+    is_revoked: Statement,
+    first_revoked: Statement,
+    revocations: Statement,
+    charge: Statement,
+    used: Statement,
+}
+
+impl Postgres {
+    pub(crate) fn open(url: &str, opts: &OpenOptions) -> Result<Self> {
+        let mut config: postgres::Config = url.parse().map_err(db)?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("sessionsig-store");
+        }
+        let schema = opts.postgres_schema.clone();
+        if let Some(s) = &schema {
+            check_identifier(s)?;
+        }
+        // The first connection creates the schema and runs the migrations; then every
+        // connection prepares its statements.
+        let mut client = connect(&config, schema.as_deref())?;
+        migrate(&mut client, schema.as_deref())?;
+        let first = prepare(client)?;
+        let pool = Pool::new(
+            opts.max_connections,
+            opts.acquire_timeout,
+            Box::new(move || prepare(connect(&config, schema.as_deref())?)),
+            |c| c.client.is_closed(),
+        );
+        pool.seed(first);
+        Ok(Postgres { pool })
+    }
+
+    pub(crate) fn revoke(&self, target: &str, issuer: &str, auth_sig: Option<&str>) -> Result<()> {
+        self.pool.with_retry(|c| {
+            c.client
+                .execute(&c.st.revoke, &[&target, &issuer, &auth_sig])
+                .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    pub(crate) fn is_revoked(&self, target: &str, issuer: &str) -> Result<bool> {
+        self.pool.with_retry(|c| {
+            let row = c
+                .client
+                .query_one(&c.st.is_revoked, &[&target, &issuer])
+                .map_err(db)?;
+            row.try_get(0).map_err(db)
+        })
+    }
+
+    /// Index (0-based) of the first revoked `(target, issuer)` pair, in one statement: the
+    /// pairs go in as two arrays, `unnest … WITH ORDINALITY` keeps their order.
+    pub(crate) fn first_revoked(&self, items: &[(String, String)]) -> Result<Option<usize>> {
+        let targets: Vec<&str> = items.iter().map(|(t, _)| t.as_str()).collect();
+        let issuers: Vec<&str> = items.iter().map(|(_, i)| i.as_str()).collect();
+        let ord: Option<i64> = self.pool.with_retry(|c| {
+            c.client
+                .query_opt(&c.st.first_revoked, &[&targets, &issuers])
+                .map_err(db)?
+                .map(|r| r.try_get(0).map_err(db))
+                .transpose()
+        })?;
+        ord.map(|o| {
+            usize::try_from(o - 1).map_err(|_| Error::Store("postgres: bad ordinality".into()))
+        })
+        .transpose()
+    }
+
+    pub(crate) fn revocations(&self, target: &str) -> Result<Vec<RevocationRow>> {
+        self.pool.with_retry(|c| {
+            let rows = c.client.query(&c.st.revocations, &[&target]).map_err(db)?;
+            rows.iter()
+                .map(|r| {
+                    Ok(RevocationRow {
+                        issuer: r.try_get(0).map_err(db)?,
+                        revoked_at: r.try_get(1).map_err(db)?,
+                        auth_sig: r.try_get(2).map_err(db)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Charge each counter, all in one transaction (one autocommit statement for a single
+    /// charge); `Ok(Some(i))` (rolled back) if charge `i` had no use left. Never retried on a
+    /// dead connection: the commit may have happened before it died, and charging twice is
+    /// worse than refusing one request.
+    pub(crate) fn try_consume(&self, charges: &[ChargeRow<'_>]) -> Result<Option<usize>> {
+        self.pool.with(|c| {
+            if let [one] = charges {
+                let n = c
+                    .client
+                    .execute(&c.st.charge, &[&one.counter, &one.limit])
+                    .map_err(db)?;
+                return Ok((n == 0).then_some(0));
+            }
+            let mut tx = c.client.transaction().map_err(db)?;
+            for (i, ch) in charges.iter().enumerate() {
+                if tx
+                    .execute(&c.st.charge, &[&ch.counter, &ch.limit])
+                    .map_err(db)?
+                    == 0
+                {
+                    tx.rollback().map_err(db)?;
+                    return Ok(Some(i));
+                }
+            }
+            tx.commit().map_err(db)?;
+            Ok(None)
+        })
+    }
+
+    pub(crate) fn used(&self, counter: &str) -> Result<i64> {
+        self.pool.with_retry(|c| {
+            c.client
+                .query_opt(&c.st.used, &[&counter])
+                .map_err(db)?
+                .map(|r| r.try_get(0).map_err(db))
+                .transpose()
+                .map(|u| u.unwrap_or(0))
+        })
+    }
+}
+
+/// Schema names are interpolated into SQL, so only plain lower-case identifiers are accepted.
+fn check_identifier(s: &str) -> Result<()> {
+    let ok = !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Store(format!(
+            "postgres: schema name `{}` must match [a-z_][a-z0-9_]{{0,62}}",
+            s.chars().take(80).collect::<String>()
+        )))
+    }
+}
+
+/// Connect and set the session: our schema first on the search path, commits acknowledged
+/// only once flushed to the server's WAL whatever the server default, READ COMMITTED (the
+/// counters rely on its re-check of the `WHERE` after waiting on a row lock).
+fn connect(config: &postgres::Config, schema: Option<&str>) -> Result<Client> {
+    let mut client = config.connect(NoTls).map_err(db)?;
+    let mut setup = String::from(
+        "SET synchronous_commit = on; \
+         SET default_transaction_isolation = 'read committed';",
+    );
+    if let Some(s) = schema {
+        setup.push_str(&format!(" SET search_path = \"{s}\";"));
+    }
+    client.batch_execute(&setup).map_err(db)?;
+    Ok(client)
+}
+
+fn prepare(mut client: Client) -> Result<PgConn> {
+    let mut p = |sql: &str| client.prepare(sql).map_err(db);
+    let st = Statements {
+        revoke: p("INSERT INTO sessionsig_revocations (target, issuer, auth_sig)
+                   VALUES ($1, $2, $3)
+                   ON CONFLICT (target, issuer) DO UPDATE SET auth_sig = excluded.auth_sig
+                   WHERE sessionsig_revocations.auth_sig IS NULL
+                     AND excluded.auth_sig IS NOT NULL")?,
+        is_revoked: p("SELECT EXISTS (SELECT 1 FROM sessionsig_revocations
+                                      WHERE target = $1 AND issuer = $2)")?,
+        first_revoked: p("SELECT q.ord
+                          FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(target, issuer, ord)
+                          WHERE EXISTS (SELECT 1 FROM sessionsig_revocations AS r
+                                        WHERE r.target = q.target AND r.issuer = q.issuer)
+                          ORDER BY q.ord LIMIT 1")?,
+        revocations: p("SELECT issuer,
+                               to_char(revoked_at AT TIME ZONE 'UTC',
+                                       'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),
+                               auth_sig
+                        FROM sessionsig_revocations WHERE target = $1
+                        ORDER BY revoked_at, issuer")?,
+        charge: p("INSERT INTO sessionsig_usage_counters AS u (counter, used) VALUES ($1, 1)
+                   ON CONFLICT (counter) DO UPDATE SET used = u.used + 1 WHERE u.used < $2")?,
+        used: p("SELECT used FROM sessionsig_usage_counters WHERE counter = $1")?,
+    };
+    Ok(PgConn { client, st })
+}
+
+/// Create the schema if asked and apply the migrations this build knows and the database has
+/// not seen, in one transaction under an advisory lock (so nodes starting together do not
+/// race on `CREATE … IF NOT EXISTS`, which is not atomic in PostgreSQL).
+fn migrate(client: &mut Client, schema: Option<&str>) -> Result<()> {
+    let mut tx = client.transaction().map_err(db)?;
+    let lock = format!("sessionsig-store migrate {}", schema.unwrap_or(""));
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext($1)::bigint)",
+        &[&lock],
+    )
+    .map_err(db)?;
+    if let Some(s) = schema {
+        tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS \"{s}\""))
+            .map_err(db)?;
+    }
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS sessionsig_migrations (
+             version     integer     PRIMARY KEY,
+             description text        NOT NULL,
+             applied_at  timestamptz NOT NULL DEFAULT now()
+         )",
+    )
+    .map_err(db)?;
+    let current: i32 = tx
+        .query_one(
+            "SELECT COALESCE(max(version), 0) FROM sessionsig_migrations",
+            &[],
+        )
+        .and_then(|r| r.try_get(0))
+        .map_err(db)?;
+    for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+        tx.batch_execute(m.postgres).map_err(|e| {
+            Error::Store(format!(
+                "migration {} ({}): {}",
+                m.version,
+                m.description,
+                describe(&e)
+            ))
+        })?;
+        tx.execute(
+            "INSERT INTO sessionsig_migrations (version, description) VALUES ($1, $2)",
+            &[&m.version, &m.description],
+        )
+        .map_err(db)?;
+    }
+    tx.commit().map_err(db)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_names_are_plain_identifiers() {
+        for ok in ["nodes", "_x", "sessionsig_test_12"] {
+            check_identifier(ok).unwrap();
+        }
+        for bad in [
+            "",
+            "Nodes",
+            "9a",
+            "a-b",
+            "a\"; DROP TABLE x; --",
+            &"a".repeat(64),
+        ] {
+            assert!(check_identifier(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! A small blocking connection pool: the drivers are synchronous and a connection is used by
+//! one thread at a time, so a mutex-guarded stack of idle connections and a condition variable
+//! are all that is needed.
+
+use sessionsig::{Error, Result};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// Opens a new connection.
+pub(crate) type Connect<C> = Box<dyn Fn() -> Result<C> + Send + Sync>;
+
+/// Up to `max` connections, opened on demand and reused.
+pub(crate) struct Pool<C> {
+    state: Mutex<State<C>>,
+    returned: Condvar,
+    max: usize,
+    wait: Duration,
+    connect: Connect<C>,
+    broken: fn(&mut C) -> bool,
+}
+
+struct State<C> {
+    idle: Vec<C>,
+    open: usize,
+}
+
+impl<C> Pool<C> {
+    /// A pool holding at most `max` connections (at least 1); callers wait up to `wait` for one.
+    /// `broken` tells whether a connection must be dropped instead of reused.
+    pub(crate) fn new(
+        max: usize,
+        wait: Duration,
+        connect: Connect<C>,
+        broken: fn(&mut C) -> bool,
+    ) -> Self {
+        Pool {
+            state: Mutex::new(State {
+                idle: Vec::new(),
+                open: 0,
+            }),
+            returned: Condvar::new(),
+            max: max.max(1),
+            wait,
+            connect,
+            broken,
+        }
+    }
+
+    /// Put an already opened connection in the pool (counts against `max`).
+    pub(crate) fn seed(&self, conn: C) {
+        let mut st = self.lock();
+        st.open += 1;
+        st.idle.push(conn);
+    }
+
+    // Nothing runs user code while holding the lock, so a poisoned lock still holds a
+    // consistent state: recover it rather than failing forever.
+    fn lock(&self) -> MutexGuard<'_, State<C>> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Run `f` with a connection: an idle one, a new one if fewer than `max` are open, or the
+    /// next one returned within the wait. The connection goes back to the pool afterwards
+    /// (or is closed if it is broken).
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut C) -> Result<T>) -> Result<T> {
+        self.run(f).0
+    }
+
+    /// Like [`with`](Self::with), but when `f` fails because its connection turned out to be
+    /// dead (e.g. the server restarted while it sat idle), run `f` once more on a fresh one.
+    /// Only for idempotent work: the first attempt may have taken effect.
+    pub(crate) fn with_retry<T>(&self, mut f: impl FnMut(&mut C) -> Result<T>) -> Result<T> {
+        match self.run(&mut f) {
+            (Err(_), true) => self.with(f),
+            (out, _) => out,
+        }
+    }
+
+    /// Run `f` on a connection; also says whether the connection was broken afterwards.
+    fn run<T>(&self, f: impl FnOnce(&mut C) -> Result<T>) -> (Result<T>, bool) {
+        let mut conn = match self.checkout() {
+            Ok(c) => c,
+            Err(e) => return (Err(e), false),
+        };
+        // Frees the slot if `f` panics (the connection, in an unknown state, is dropped).
+        let slot = Slot { pool: self };
+        let out = f(&mut conn);
+        std::mem::forget(slot);
+        let broken = (self.broken)(&mut conn);
+        let mut st = self.lock();
+        if broken {
+            st.open -= 1;
+            drop(st);
+            drop(conn);
+        } else {
+            st.idle.push(conn);
+            drop(st);
+        }
+        self.returned.notify_one();
+        (out, broken)
+    }
+
+    fn checkout(&self) -> Result<C> {
+        let deadline = Instant::now() + self.wait;
+        let mut st = self.lock();
+        loop {
+            while let Some(mut conn) = st.idle.pop() {
+                if (self.broken)(&mut conn) {
+                    st.open -= 1;
+                    continue;
+                }
+                return Ok(conn);
+            }
+            if st.open < self.max {
+                st.open += 1;
+                drop(st);
+                return (self.connect)().inspect_err(|_| self.release_slot());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Error::Store(format!(
+                    "no database connection free within {:?} (pool of {})",
+                    self.wait, self.max
+                )));
+            }
+            st = self
+                .returned
+                .wait_timeout(st, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
+
+    fn release_slot(&self) {
+        self.lock().open -= 1;
+        self.returned.notify_one();
+    }
+}
+
+struct Slot<'a, C> {
+    pool: &'a Pool<C>,
+}
+
+impl<C> Drop for Slot<'_, C> {
+    fn drop(&mut self) {
+        self.pool.release_slot();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    #[test]
+    fn reuses_connections_and_waits_for_a_free_one() {
+        let opened = Arc::new(AtomicUsize::new(0));
+        let o = opened.clone();
+        let pool = Pool::new(
+            2,
+            Duration::from_millis(50),
+            Box::new(move || Ok(o.fetch_add(1, Ordering::SeqCst))),
+            |_| false,
+        );
+        pool.with(|a| {
+            pool.with(|b| {
+                assert_ne!(a, b);
+                let e = pool.with(|_| Ok(())).unwrap_err();
+                assert_eq!(e.code(), "store_unavailable");
+                Ok(())
+            })
+        })
+        .unwrap();
+        pool.with(|_| Ok(())).unwrap();
+        assert_eq!(opened.load(Ordering::SeqCst), 2, "connections are reused");
+    }
+
+    #[test]
+    fn broken_connections_are_replaced_and_failed_connects_free_their_slot() {
+        let opened = Arc::new(AtomicUsize::new(0));
+        let o = opened.clone();
+        let pool: Pool<usize> = Pool::new(
+            1,
+            Duration::from_millis(50),
+            Box::new(move || match o.fetch_add(1, Ordering::SeqCst) {
+                1 => Err(Error::Store("refused".into())),
+                n => Ok(n),
+            }),
+            |c| *c == 0,
+        );
+        pool.with(|_| Ok(())).unwrap(); // connection 0 is "broken": closed on return
+        assert!(pool.with(|_| Ok(())).is_err()); // connect 1 fails, its slot is freed
+        assert_eq!(pool.with(|c| Ok(*c)).unwrap(), 2);
+    }
+
+    #[test]
+    fn with_retry_retries_once_on_a_connection_found_dead() {
+        let opened = Arc::new(AtomicUsize::new(0));
+        let o = opened.clone();
+        let pool: Pool<(usize, bool)> = Pool::new(
+            2,
+            Duration::from_millis(50),
+            Box::new(move || Ok((o.fetch_add(1, Ordering::SeqCst), false))),
+            |c| c.1,
+        );
+        pool.with(|_| Ok(())).unwrap(); // connection 0, idle
+        let mut calls = 0;
+        let got = pool
+            .with_retry(|c| {
+                calls += 1;
+                if c.0 == 0 {
+                    c.1 = true; // found dead while in use
+                    return Err(Error::Store("connection closed".into()));
+                }
+                Ok(c.0)
+            })
+            .unwrap();
+        assert_eq!((got, calls), (1, 2));
+        // A failure on a healthy connection is not retried.
+        let mut calls = 0;
+        let e = pool.with_retry(|_| -> Result<()> {
+            calls += 1;
+            Err(Error::Store("syntax".into()))
+        });
+        assert!(e.is_err());
+        assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn a_panic_frees_the_slot() {
+        let pool: Pool<u8> = Pool::new(1, Duration::from_millis(50), Box::new(|| Ok(0)), |_| false);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.with(|_| -> Result<()> { panic!("boom") })
+        }));
+        assert!(r.is_err());
+        pool.with(|_| Ok(())).unwrap();
+    }
+}

@@ -1,0 +1,270 @@
+//! The SQLite backend (`rusqlite`, SQLite compiled in): one writer connection behind a mutex,
+//! a pool of reader connections (WAL lets them read while the writer writes).
+
+use crate::migrations::{Migration, MIGRATIONS};
+use crate::pool::Pool;
+use crate::{ChargeRow, OpenOptions, RevocationRow};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use sessionsig::{Error, Result};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// Map a SQLite failure to the core's store error.
+pub(crate) fn db(e: rusqlite::Error) -> Error {
+    Error::Store(format!("sqlite: {e}"))
+}
+
+pub(crate) struct Sqlite {
+    /// Every write goes through this one connection: threads of this process queue on the
+    /// mutex, other processes on SQLite's write lock (`BEGIN IMMEDIATE` + busy timeout).
+    writer: Mutex<Connection>,
+    /// Readers; `None` for an in-memory database (only the writer's connection sees it).
+    readers: Option<Pool<Connection>>,
+}
+
+impl Sqlite {
+    /// Open (creating if missing) the database file at `path`, or an in-memory one.
+    pub(crate) fn open(path: Option<&Path>, opts: &OpenOptions) -> Result<Self> {
+        let busy = opts.busy_timeout;
+        let Some(path) = path else {
+            let conn = Connection::open_in_memory().map_err(db)?;
+            conn.busy_timeout(busy).map_err(db)?;
+            let mut conn = conn;
+            migrate(&mut conn)?;
+            return Ok(Sqlite {
+                writer: Mutex::new(conn),
+                readers: None,
+            });
+        };
+        let mut writer = Connection::open(path)
+            .map_err(|e| Error::Store(format!("sqlite: cannot open {}: {e}", path.display())))?;
+        writer.busy_timeout(busy).map_err(db)?;
+        // WAL: readers never block the writer nor the writer them; commits append to the log.
+        let mode: String = writer
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(db)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Store(format!(
+                "sqlite: could not switch {} to WAL (journal mode is {mode})",
+                path.display()
+            )));
+        }
+        // FULL: every commit fsyncs the log before it returns (see the crate docs).
+        writer
+            .execute_batch("PRAGMA synchronous = FULL")
+            .map_err(db)?;
+        migrate(&mut writer)?;
+        // Readers open the same file even if the process changes directory later.
+        let path: PathBuf = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+        let readers = Pool::new(
+            opts.max_connections,
+            opts.acquire_timeout,
+            Box::new(move || {
+                let c = Connection::open(&path).map_err(db)?;
+                c.busy_timeout(busy).map_err(db)?;
+                c.execute_batch("PRAGMA query_only = ON").map_err(db)?;
+                Ok(c)
+            }),
+            |_| false,
+        );
+        Ok(Sqlite {
+            writer: Mutex::new(writer),
+            readers: Some(readers),
+        })
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves no open transaction (a dropped `Transaction`
+        // rolls back), so the connection is still good.
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Run `f` in a write transaction (`BEGIN IMMEDIATE`: the write lock is taken up front, so
+    /// it waits rather than failing on a lock upgrade). Committed only if `f` returns `Ok`.
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(db)?;
+        Ok(out)
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        match &self.readers {
+            Some(pool) => pool.with(|c| f(c)),
+            None => f(&self.writer()),
+        }
+    }
+
+    pub(crate) fn revoke(&self, target: &str, issuer: &str, auth_sig: Option<&str>) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO sessionsig_revocations (target, issuer, auth_sig) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (target, issuer) DO UPDATE SET auth_sig = excluded.auth_sig
+                 WHERE sessionsig_revocations.auth_sig IS NULL AND excluded.auth_sig IS NOT NULL",
+            )
+            .and_then(|mut s| s.execute(params![target, issuer, auth_sig]))
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    pub(crate) fn is_revoked(&self, target: &str, issuer: &str) -> Result<bool> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM sessionsig_revocations
+                                WHERE target = ?1 AND issuer = ?2)",
+            )
+            .and_then(|mut s| s.query_row(params![target, issuer], |r| r.get(0)))
+            .map_err(db)
+        })
+    }
+
+    /// Index (0-based) of the first revoked `(target, issuer)` pair, in one statement: the
+    /// pairs go in as one JSON array and are joined against the primary key.
+    pub(crate) fn first_revoked(&self, items: &[(String, String)]) -> Result<Option<usize>> {
+        let json = serde_json::to_string(items)
+            .map_err(|e| Error::Store(format!("sqlite: cannot encode the query: {e}")))?;
+        let idx: Option<i64> = self.read(|c| {
+            c.prepare_cached(
+                "SELECT CAST(j.key AS INTEGER) FROM json_each(?1) AS j
+                 WHERE EXISTS (SELECT 1 FROM sessionsig_revocations AS r
+                               WHERE r.target = j.value ->> 0 AND r.issuer = j.value ->> 1)
+                 ORDER BY j.key LIMIT 1",
+            )
+            .and_then(|mut s| s.query_row(params![json], |r| r.get(0)).optional())
+            .map_err(db)
+        })?;
+        idx.map(|i| usize::try_from(i).map_err(|_| Error::Store("sqlite: bad index".into())))
+            .transpose()
+    }
+
+    pub(crate) fn revocations(&self, target: &str) -> Result<Vec<RevocationRow>> {
+        self.read(|c| {
+            let mut s = c
+                .prepare_cached(
+                    "SELECT issuer, revoked_at, auth_sig FROM sessionsig_revocations
+                     WHERE target = ?1 ORDER BY revoked_at, issuer",
+                )
+                .map_err(db)?;
+            let rows = s
+                .query_map(params![target], |r| {
+                    Ok(RevocationRow {
+                        issuer: r.get(0)?,
+                        revoked_at: r.get(1)?,
+                        auth_sig: r.get(2)?,
+                    })
+                })
+                .map_err(db)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+        })
+    }
+
+    /// Charge each counter, all in one transaction; `Ok(Some(i))` (rolled back) if charge `i`
+    /// had no use left.
+    pub(crate) fn try_consume(&self, charges: &[ChargeRow<'_>]) -> Result<Option<usize>> {
+        let mut conn = self.writer();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let mut exhausted = None;
+        {
+            let mut s = tx
+                .prepare_cached(
+                    "INSERT INTO sessionsig_usage_counters (counter, used) VALUES (?1, 1)
+                     ON CONFLICT (counter) DO UPDATE SET used = used + 1 WHERE used < ?2",
+                )
+                .map_err(db)?;
+            for (i, c) in charges.iter().enumerate() {
+                if s.execute(params![c.counter, c.limit]).map_err(db)? == 0 {
+                    exhausted = Some(i);
+                    break;
+                }
+            }
+        }
+        match exhausted {
+            Some(_) => tx.rollback().map_err(db)?,
+            None => tx.commit().map_err(db)?,
+        }
+        Ok(exhausted)
+    }
+
+    pub(crate) fn used(&self, counter: &str) -> Result<i64> {
+        self.read(|c| {
+            c.prepare_cached("SELECT used FROM sessionsig_usage_counters WHERE counter = ?1")
+                .and_then(|mut s| s.query_row(params![counter], |r| r.get(0)).optional())
+                .map_err(db)
+        })
+        .map(|u| u.unwrap_or(0))
+    }
+}
+
+/// Apply the migrations this build knows and the database has not seen, in one
+/// `BEGIN IMMEDIATE` transaction (so two processes opening a new file at once do not race).
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS sessionsig_migrations (
+             version     INTEGER PRIMARY KEY,
+             description TEXT NOT NULL,
+             applied_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+         )",
+    )
+    .map_err(db)?;
+    let current: i32 = tx
+        .query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM sessionsig_migrations",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
+    for Migration {
+        version,
+        description,
+        sqlite,
+        ..
+    } in MIGRATIONS.iter().filter(|m| m.version > current)
+    {
+        tx.execute_batch(sqlite).map_err(|e| {
+            Error::Store(format!("sqlite: migration {version} ({description}): {e}"))
+        })?;
+        tx.execute(
+            "INSERT INTO sessionsig_migrations (version, description) VALUES (?1, ?2)",
+            params![version, description],
+        )
+        .map_err(db)?;
+    }
+    tx.commit().map_err(db)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_databases_use_wal_and_fsync_every_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Sqlite::open(Some(&dir.path().join("t.db")), &OpenOptions::default()).unwrap();
+        let w = s.writer();
+        let mode: String = w
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        let sync: i64 = w.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        assert_eq!((mode.as_str(), sync), ("wal", 2), "WAL, synchronous = FULL");
+        drop(w);
+        s.revoke("t", "0x00", None).unwrap();
+        // A reader sees the writer's commit.
+        assert!(s.is_revoked("t", "0x00").unwrap());
+        let ro = s
+            .read(|c| {
+                c.execute_batch("DELETE FROM sessionsig_revocations")
+                    .map_err(db)
+            })
+            .unwrap_err();
+        assert_eq!(ro.code(), "store_unavailable", "readers are read-only");
+    }
+}
