@@ -8,6 +8,8 @@ mod args;
 mod cmd_auth_sig;
 mod cmd_demo;
 mod cmd_keygen;
+mod cmd_network;
+mod cmd_node;
 mod cmd_recap;
 mod cmd_revoke;
 mod cmd_session;
@@ -50,6 +52,11 @@ enum Command {
     /// A persistent client session: log in once, then SessionSigs without the wallet.
     #[command(subcommand)]
     Session(cmd_session::Command),
+    /// Run one node: an HTTP server that verifies SessionSigs (SQLite by default).
+    Node(Box<cmd_node::Args>),
+    /// Run a local network of nodes on one shared store.
+    #[command(subcommand)]
+    Network(cmd_network::Command),
     /// Run the whole flow locally and explain each step.
     Demo(cmd_demo::Args),
 }
@@ -75,6 +82,8 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd_verify::run(a),
         Command::Revoke(a) => cmd_revoke::run(a),
         Command::Session(c) => cmd_session::run(c),
+        Command::Node(a) => cmd_node::run(*a),
+        Command::Network(c) => cmd_network::run(c),
         Command::Demo(a) => cmd_demo::run(a),
     };
     match result {

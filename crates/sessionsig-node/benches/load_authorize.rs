@@ -1,0 +1,457 @@
+//! Load run of `POST /v1/authorize` with warm sessions, against a real node process on
+//! loopback: requests/s, p50/p99/max latency, the node's peak RSS; first with verification
+//! on, then the same route with verification off (`--no-verify --insecure-no-verify`).
+//!
+//! ```sh
+//! cargo bench -p sessionsig-node --bench load_authorize                 # defaults below
+//! cargo bench -p sessionsig-node --bench load_authorize -- --duration 10 --connections 32 \
+//!     --sessions 64 --node-threads 2 --blocking-threads 64 --store sqlite --mode both
+//! ```
+//!
+//! * The node is this crate's `sessionsig-node` binary (built by `cargo bench` with the
+//!   release profile), started as `node --worker-threads <node-threads>` on a free loopback
+//!   port with a fresh store (`--store sqlite`: a SQLite file in a temporary directory, the
+//!   default deployment; `--store memory`: in-process maps).
+//! * The load generator runs here on ONE thread (a current-thread runtime) with
+//!   `--connections` keep-alive HTTP/1.1 connections, each sending the next request as soon as
+//!   the previous answer is read (closed loop). On a 2-core machine the node and the generator
+//!   share the cores: the figures are for that setup.
+//! * Warm sessions: `--sessions` distinct session keys (one wallet each), every one verified
+//!   once before measuring, so the AuthSig cache holds them (each request still costs the
+//!   ed25519 verification, the parse, the time checks and the store's revocation query).
+//! * Every answer must be 200; anything else is counted and reported.
+//! * Bounded: `--warmup` + `--duration` seconds per mode, connect and read timeouts of 10 s.
+
+use sessionsig::auth_sig::{AuthSig, SiweRecapParams};
+use sessionsig::lit::{LitAbility, LitResource, ResourceAbilityRequest};
+use sessionsig::recap::{Capability, Caveat};
+use sessionsig::session::{SessionKeyPair, SessionSigParams, WireFormat};
+use sessionsig::time::{Duration as TDuration, OffsetDateTime, Timestamp};
+use sessionsig::wallet::LocalWallet;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const BIN: &str = env!("CARGO_BIN_EXE_sessionsig-node");
+
+#[derive(Debug, Clone)]
+struct Opts {
+    duration: u64,
+    warmup: u64,
+    connections: usize,
+    sessions: usize,
+    node_threads: usize,
+    blocking_threads: usize,
+    store: String,
+    mode: String,
+}
+
+fn parse_args() -> Result<Opts, String> {
+    let mut o = Opts {
+        duration: 10,
+        warmup: 2,
+        connections: 32,
+        sessions: 64,
+        node_threads: 2,
+        blocking_threads: 64,
+        store: "sqlite".into(),
+        mode: "both".into(),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut val = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        match a.as_str() {
+            "--duration" => o.duration = val("--duration")?.parse().map_err(|e| format!("{e}"))?,
+            "--warmup" => o.warmup = val("--warmup")?.parse().map_err(|e| format!("{e}"))?,
+            "--connections" => {
+                o.connections = val("--connections")?.parse().map_err(|e| format!("{e}"))?
+            }
+            "--sessions" => o.sessions = val("--sessions")?.parse().map_err(|e| format!("{e}"))?,
+            "--node-threads" => {
+                o.node_threads = val("--node-threads")?.parse().map_err(|e| format!("{e}"))?
+            }
+            "--blocking-threads" => {
+                o.blocking_threads = val("--blocking-threads")?
+                    .parse()
+                    .map_err(|e| format!("{e}"))?
+            }
+            "--store" => o.store = val("--store")?,
+            "--mode" => o.mode = val("--mode")?,
+            "--bench" => {} // passed by `cargo bench`
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if o.duration == 0 || o.duration > 300 || o.connections == 0 || o.connections > 1024 {
+        return Err("--duration 1..=300, --connections 1..=1024".into());
+    }
+    if !["both", "verify", "no-verify"].contains(&o.mode.as_str()) {
+        return Err("--mode both|verify|no-verify".into());
+    }
+    if !["sqlite", "memory"].contains(&o.store.as_str()) {
+        return Err("--store sqlite|memory".into());
+    }
+    Ok(o)
+}
+
+/// The node under test.
+struct NodeProc {
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for NodeProc {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_node(o: &Opts, port: u16, verify: bool) -> Result<NodeProc, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let store = match o.store.as_str() {
+        "memory" => "memory:".to_owned(),
+        _ => format!("sqlite://{}", dir.path().join("load.db").display()),
+    };
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "node",
+        "--public-url",
+        &format!("http://127.0.0.1:{port}"),
+        "--data-dir",
+        &dir.path().display().to_string(),
+        "--store",
+        &store,
+        "--worker-threads",
+        &o.node_threads.to_string(),
+        "--blocking-threads",
+        &o.blocking_threads.to_string(),
+        "--max-concurrency",
+        "4096",
+    ]);
+    if !verify {
+        cmd.args(["--no-verify", "--insecure-no-verify"]);
+    }
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("spawn {BIN}: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    if !line.starts_with("http://") {
+        let _ = child.kill();
+        return Err(format!("node did not start (printed {line:?})"));
+    }
+    Ok(NodeProc { child, _dir: dir })
+}
+
+/// Peak and current resident set of a process, in KiB (Linux `/proc`).
+fn rss_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// One pre-built HTTP request per warm session.
+fn requests(url: &str, n: usize) -> Vec<Vec<u8>> {
+    let now = OffsetDateTime::now_utc();
+    let mut grant = Capability::new();
+    let _ = grant.add_ability("lit-pkp://*", "Threshold/Signing", vec![Caveat::new()]);
+    let pkp = LitResource::parse("lit-pkp://*").expect("resource");
+    let reqs = [ResourceAbilityRequest::new(pkp, LitAbility::PkpSigning).expect("request")];
+    (0..n)
+        .map(|i| {
+            let mut seed = [7u8; 32];
+            seed[..8].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+            let wallet = LocalWallet::from_bytes(&seed).expect("wallet");
+            let key = SessionKeyPair::generate();
+            let auth = AuthSig::create(
+                &wallet,
+                &SiweRecapParams {
+                    domain: "localhost".into(),
+                    uri: SiweRecapParams::session_uri(&key.public_hex()),
+                    statement: None,
+                    nonce: "loadtest0001".into(),
+                    chain_id: 1,
+                    issued_at: Timestamp::from_instant(now - TDuration::minutes(1)),
+                    expiration: Some(Timestamp::from_instant(now + TDuration::hours(1))),
+                    not_before: None,
+                    capability: grant.clone(),
+                },
+            )
+            .expect("auth sig");
+            let sigs = key
+                .sign_session_sigs(
+                    &SessionSigParams {
+                        requests: &reqs,
+                        capabilities: &[auth],
+                        issued_at: now - TDuration::seconds(5),
+                        expiration: now + TDuration::minutes(30),
+                        format: WireFormat::V7,
+                    },
+                    &[url],
+                )
+                .expect("session sigs");
+            let body = serde_json::json!({
+                "sessionSig": serde_json::to_value(sigs.get(url).expect("entry")).expect("json"),
+                "resource": "lit-pkp://*",
+                "ability": "pkp-signing",
+            })
+            .to_string();
+            format!(
+                "POST /v1/authorize HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+                url.trim_start_matches("http://"),
+                body.len(),
+                body
+            )
+            .into_bytes()
+        })
+        .collect()
+}
+
+/// Send one request on `s` and read one answer; returns the status.
+async fn round_trip(s: &mut TcpStream, req: &[u8], buf: &mut Vec<u8>) -> Result<u16, String> {
+    s.write_all(req).await.map_err(|e| e.to_string())?;
+    buf.clear();
+    let mut chunk = [0u8; 8192];
+    loop {
+        let n = s.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("connection closed".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = find(buf, b"\r\n\r\n") {
+            let head = std::str::from_utf8(&buf[..end]).map_err(|e| e.to_string())?;
+            let status: u16 = head
+                .get(9..12)
+                .and_then(|s| s.parse().ok())
+                .ok_or("bad status line")?;
+            let len: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse().ok())?
+                })
+                .ok_or("no content-length")?;
+            while buf.len() < end + 4 + len {
+                let n = s.read(&mut chunk).await.map_err(|e| e.to_string())?;
+                if n == 0 {
+                    return Err("connection closed".into());
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            return Ok(status);
+        }
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[derive(Debug, Default)]
+struct RunResult {
+    requests: u64,
+    errors: u64,
+    non_200: u64,
+    latencies_us: Vec<u32>,
+    elapsed: Duration,
+}
+
+async fn run(port: u16, reqs: &[Vec<u8>], o: &Opts, measure: Duration) -> RunResult {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let stop_at = Instant::now() + measure;
+    let mut set = tokio::task::JoinSet::new();
+    for c in 0..o.connections {
+        let reqs: Vec<Vec<u8>> = reqs.to_vec();
+        set.spawn_local(async move {
+            let mut r = RunResult::default();
+            let mut s = match TcpStream::connect(addr).await {
+                Ok(s) => s,
+                Err(_) => {
+                    r.errors += 1;
+                    return r;
+                }
+            };
+            let _ = s.set_nodelay(true);
+            let mut buf = Vec::with_capacity(16 * 1024);
+            let mut i = c;
+            while Instant::now() < stop_at {
+                let req = &reqs[i % reqs.len()];
+                i += 1;
+                let t = Instant::now();
+                match tokio::time::timeout(
+                    Duration::from_secs(10),
+                    round_trip(&mut s, req, &mut buf),
+                )
+                .await
+                {
+                    Ok(Ok(status)) => {
+                        r.requests += 1;
+                        if status != 200 {
+                            r.non_200 += 1;
+                        }
+                        r.latencies_us
+                            .push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
+                    }
+                    _ => {
+                        r.errors += 1;
+                        match TcpStream::connect(addr).await {
+                            Ok(n) => s = n,
+                            Err(_) => break,
+                        }
+                    }
+                }
+            }
+            r
+        });
+    }
+    let start = Instant::now();
+    let mut total = RunResult::default();
+    while let Some(r) = set.join_next().await {
+        if let Ok(r) = r {
+            total.requests += r.requests;
+            total.errors += r.errors;
+            total.non_200 += r.non_200;
+            total.latencies_us.extend(r.latencies_us);
+        }
+    }
+    total.elapsed = start.elapsed();
+    total
+}
+
+fn pct(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    f64::from(sorted[i.min(sorted.len() - 1)]) / 1000.0
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
+}
+
+fn one_mode(o: &Opts, verify: bool) -> Result<String, String> {
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let node = start_node(o, port, verify)?;
+    let pid = node.child.id();
+    let reqs = requests(&url, o.sessions.max(1));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let local = tokio::task::LocalSet::new();
+    let (warm, res) = local.block_on(&rt, async {
+        // Warm every session once, then warm up under load.
+        let mut s = TcpStream::connect(("127.0.0.1", port))
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut buf = Vec::new();
+        for r in &reqs {
+            let status = round_trip(&mut s, r, &mut buf).await?;
+            if status != 200 {
+                return Err(format!(
+                    "warm-up answer {status}: {}",
+                    String::from_utf8_lossy(&buf)
+                ));
+            }
+        }
+        let warm = run(port, &reqs, o, Duration::from_secs(o.warmup)).await;
+        let res = run(port, &reqs, o, Duration::from_secs(o.duration)).await;
+        Ok::<_, String>((warm, res))
+    })?;
+    let (peak_kib, rss_kib_now) = rss_kib(pid);
+    drop(node);
+    let mut lat = res.latencies_us;
+    lat.sort_unstable();
+    let rps = res.requests as f64 / res.elapsed.as_secs_f64();
+    let label = if verify {
+        "verify on"
+    } else {
+        "verify OFF (--insecure-no-verify)"
+    };
+    let line = format!(
+        "| {label} | {rps:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {:.1} | {} | {} |",
+        pct(&lat, 0.50),
+        pct(&lat, 0.99),
+        pct(&lat, 1.0),
+        peak_kib as f64 / 1024.0,
+        rss_kib_now as f64 / 1024.0,
+        res.requests,
+        res.errors + res.non_200,
+    );
+    eprintln!(
+        "  {label}: warm-up {} requests, measured {} in {:.1} s",
+        warm.requests,
+        res.requests,
+        res.elapsed.as_secs_f64()
+    );
+    Ok(line)
+}
+
+fn main() {
+    let o = match parse_args() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("load_authorize: {e}");
+            std::process::exit(2);
+        }
+    };
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    println!(
+        "POST /v1/authorize, {} warm sessions, {} keep-alive connections from 1 generator thread, node --worker-threads {} --blocking-threads {}, store {}, {} s (+{} s warm-up), {} CPUs",
+        o.sessions, o.connections, o.node_threads, o.blocking_threads, o.store, o.duration, o.warmup, cpus
+    );
+    println!();
+    println!("| mode | requests/s | p50 ms | p99 ms | max ms | node peak RSS MiB | node RSS at end MiB | requests | errors |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let modes: &[bool] = match o.mode.as_str() {
+        "verify" => &[true],
+        "no-verify" => &[false],
+        _ => &[true, false],
+    };
+    let mut failed = false;
+    for &verify in modes {
+        match one_mode(&o, verify) {
+            Ok(line) => println!("{line}"),
+            Err(e) => {
+                eprintln!("load_authorize: {e}");
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        std::process::exit(1);
+    }
+}

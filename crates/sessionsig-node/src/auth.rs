@@ -1,0 +1,498 @@
+//! SessionSig authentication for any axum app: the `Authorization` header format, the
+//! [`Authorizer`] that verifies off the async threads, the [`RequireSessionSig`] tower layer,
+//! and the [`Session`] extractor that hands a handler its [`VerifiedSession`].
+//!
+//! # The header
+//!
+//! ```text
+//! Authorization: SessionSig <base64url(JSON of ONE SessionSig object)>
+//! ```
+//!
+//! * The scheme is `SessionSig` (case-insensitive, RFC 9110 §11.1), then one space or more,
+//!   then the token: the base64url encoding (RFC 4648 §5, `-` and `_`; padding optional) of
+//!   the UTF-8 JSON of the SessionSig **for this node**: `{"sig","derivedVia","signedMessage",
+//!   "address","algo"}`, exactly as the Lit SDK emits one entry of its SessionSigs map.
+//!   base64url keeps the header a single token of safe characters whatever the JSON holds.
+//! * Exactly one `Authorization` header; the decoded JSON must be an object, nest no deeper
+//!   than the node's JSON depth limit, and the whole header block fits the node's header size
+//!   limit (default 32 KiB; a Lit SDK SessionSig with one wallet AuthSig is about 2.5 KiB
+//!   encoded).
+//! * The node checks the signature over the `signedMessage` string as received, so the JSON
+//!   may be re-formatted by the client without harm, but `signedMessage` must not be touched.
+//!
+//! Build one with [`authorization_value`].
+//!
+//! # The layer
+//!
+//! ```no_run
+//! use axum::{routing::post, Router};
+//! use sessionsig::lit::{LitAbility, LitResource};
+//! use sessionsig::time::SystemClock;
+//! use sessionsig::verify::{Policy, Verifier};
+//! use sessionsig_node::auth::{Authorizer, RequireSessionSig, Session};
+//! use std::sync::Arc;
+//!
+//! async fn sign(Session(session): Session) -> String {
+//!     format!("signing for {}", session.owner())
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let verifier = Verifier::new("https://127.0.0.1:7470", Policy::default(), SystemClock)?;
+//! let auth = Authorizer::new(Arc::new(verifier));
+//! let app: Router = Router::new().route(
+//!     "/sign",
+//!     post(sign).route_layer(RequireSessionSig::new(
+//!         auth,
+//!         LitResource::parse("lit-pkp://*")?,
+//!         LitAbility::PkpSigning,
+//!     )),
+//! );
+//! # Ok(()) }
+//! ```
+//!
+//! A refused request never reaches the handler: it is answered 401/403/503 with
+//! `{"code","error"}` (see [`crate::error`]).
+
+use crate::error::{NodeError, Result};
+use crate::json::check_depth;
+use crate::metrics::Metrics;
+use crate::nonce::NonceKey;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine;
+use sessionsig::auth_sig::AuthSigPolicy;
+use sessionsig::lit::{LitAbility, LitResource};
+use sessionsig::session::{SessionSig, SessionSigMessage};
+use sessionsig::siwe::SiweMessage;
+use sessionsig::time::Clock;
+use sessionsig::verify::{Request, UnverifiedSessionSig, VerifiedSession, Verifier};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+/// The `Authorization` scheme name.
+pub const SCHEME: &str = "SessionSig";
+
+/// Default nesting limit for JSON read by the node.
+pub const DEFAULT_MAX_JSON_DEPTH: usize = 16;
+
+const B64URL: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// The `Authorization` header value for `sig`: `SessionSig <base64url(JSON)>` (no padding).
+pub fn authorization_value(sig: &SessionSig) -> String {
+    format!("{SCHEME} {}", B64URL.encode(sig.to_json()))
+}
+
+/// Read the SessionSig from the request's `Authorization` header (see the [module](self)
+/// documentation for the format).
+pub fn from_headers(headers: &HeaderMap, max_json_depth: usize) -> Result<UnverifiedSessionSig> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Err(NodeError::MissingAuthorization);
+    };
+    if values.next().is_some() {
+        return Err(NodeError::MalformedAuthorization(
+            "more than one Authorization header".into(),
+        ));
+    }
+    let text = value
+        .to_str()
+        .map_err(|_| NodeError::MalformedAuthorization("not visible ASCII".into()))?;
+    let (scheme, token) = text
+        .split_once(' ')
+        .ok_or_else(|| NodeError::MalformedAuthorization("expected `SessionSig <token>`".into()))?;
+    if !scheme.eq_ignore_ascii_case(SCHEME) {
+        return Err(NodeError::MalformedAuthorization(format!(
+            "scheme must be `{SCHEME}`, found `{}`",
+            scheme.chars().take(32).collect::<String>()
+        )));
+    }
+    let token = token.trim_matches(' ');
+    if token.is_empty() {
+        return Err(NodeError::MalformedAuthorization("empty token".into()));
+    }
+    let json = B64URL
+        .decode(token)
+        .map_err(|e| NodeError::MalformedAuthorization(format!("token is not base64url: {e}")))?;
+    parse_session_sig(&json, max_json_depth).map_err(|e| match e {
+        NodeError::Verify(v) => NodeError::MalformedAuthorization(v.to_string()),
+        other => other,
+    })
+}
+
+/// Parse the JSON of one SessionSig object, after the depth check.
+pub fn parse_session_sig(json: &[u8], max_json_depth: usize) -> Result<UnverifiedSessionSig> {
+    check_depth(json, max_json_depth)?;
+    let text = std::str::from_utf8(json)
+        .map_err(|_| sessionsig::Error::SessionSigMalformed("not UTF-8".into()))?;
+    Ok(UnverifiedSessionSig::parse(text)?)
+}
+
+/// Verifies SessionSigs on the blocking pool, counts results, and (optionally) insists on a
+/// network nonce. Cheap to clone; share one per node.
+pub struct Authorizer<C = Arc<dyn Clock>> {
+    verifier: Arc<Verifier<C>>,
+    metrics: Option<Arc<Metrics>>,
+    nonce: Option<NonceKey>,
+    max_json_depth: usize,
+}
+
+impl<C> Clone for Authorizer<C> {
+    fn clone(&self) -> Self {
+        Authorizer {
+            verifier: self.verifier.clone(),
+            metrics: self.metrics.clone(),
+            nonce: self.nonce.clone(),
+            max_json_depth: self.max_json_depth,
+        }
+    }
+}
+
+impl<C: Clock> std::fmt::Debug for Authorizer<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authorizer")
+            .field("node", &self.verifier.node().url())
+            .field("require_network_nonce", &self.nonce.is_some())
+            .field("max_json_depth", &self.max_json_depth)
+            .finish()
+    }
+}
+
+impl<C: Clock + 'static> Authorizer<C> {
+    /// An authorizer over `verifier` (no metrics, no nonce rule, JSON depth
+    /// [`DEFAULT_MAX_JSON_DEPTH`]).
+    pub fn new(verifier: Arc<Verifier<C>>) -> Self {
+        Authorizer {
+            verifier,
+            metrics: None,
+            nonce: None,
+            max_json_depth: DEFAULT_MAX_JSON_DEPTH,
+        }
+    }
+
+    /// Count verifications (by result code) and their time in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Require the session AuthSig's SIWE nonce to be a fresh nonce of this network (handed
+    /// out by `GET /v1/handshake` of any node holding the same secret).
+    pub fn require_network_nonce(mut self, key: NonceKey) -> Self {
+        self.nonce = Some(key);
+        self
+    }
+
+    /// Refuse JSON nesting deeper than `depth`.
+    pub fn with_max_json_depth(mut self, depth: usize) -> Self {
+        self.max_json_depth = depth;
+        self
+    }
+
+    /// The verifier.
+    pub fn verifier(&self) -> &Arc<Verifier<C>> {
+        &self.verifier
+    }
+
+    /// The JSON depth limit.
+    pub fn max_json_depth(&self) -> usize {
+        self.max_json_depth
+    }
+
+    /// Verify `sig` for `request` on the blocking pool (the verifier and its stores are
+    /// synchronous). The result is counted in the metrics under `ok` or its code.
+    pub async fn authorize(
+        &self,
+        sig: UnverifiedSessionSig,
+        request: Request,
+    ) -> Result<VerifiedSession> {
+        let verifier = self.verifier.clone();
+        let nonce = self.nonce.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let start = Instant::now();
+            let r = verifier
+                .verify(&sig, &request)
+                .map_err(NodeError::from)
+                .and_then(|s| match &nonce {
+                    Some(k) => check_network_nonce(k, &sig, verifier.policy().skew).map(|_| s),
+                    None => Ok(s),
+                });
+            (r, start.elapsed())
+        })
+        .await;
+        let (result, elapsed) = match joined {
+            Ok(x) => x,
+            Err(e) => (
+                Err(NodeError::Internal(format!("verification task: {e}"))),
+                std::time::Duration::ZERO,
+            ),
+        };
+        self.count(&result, Some(elapsed));
+        result
+    }
+
+    /// Read the SessionSig from `headers` and verify it for `request`. Header problems are
+    /// counted in the metrics like verification failures.
+    pub async fn authorize_headers(
+        &self,
+        headers: &HeaderMap,
+        request: Request,
+    ) -> Result<VerifiedSession> {
+        match from_headers(headers, self.max_json_depth) {
+            Ok(sig) => self.authorize(sig, request).await,
+            Err(e) => {
+                let r = Err(e);
+                self.count(&r, None);
+                r
+            }
+        }
+    }
+
+    fn count(&self, r: &Result<VerifiedSession>, elapsed: Option<std::time::Duration>) {
+        if let Some(m) = &self.metrics {
+            let code = match r {
+                Ok(_) => "ok",
+                Err(e) => e.code(),
+            };
+            m.verification(code, elapsed);
+        }
+    }
+
+    /// The AuthSig policy the verifier applies (for revocations).
+    pub fn auth_sig_policy(&self) -> AuthSigPolicy<'static> {
+        AuthSigPolicy {
+            skew: self.verifier.policy().skew,
+            trust_lit_bls: self.verifier.policy().trust_lit_bls,
+            contract_wallets: None,
+        }
+    }
+}
+
+/// After a successful verification: the session AuthSig (the last capability) must carry a
+/// fresh network nonce.
+fn check_network_nonce(
+    key: &NonceKey,
+    sig: &UnverifiedSessionSig,
+    skew: time::Duration,
+) -> Result<()> {
+    let msg = SessionSigMessage::parse(&sig.wire().signed_message)?;
+    let Some(session_auth) = msg.capabilities.last() else {
+        return Err(NodeError::NonceInvalid("no session AuthSig".into()));
+    };
+    let siwe = SiweMessage::parse(&session_auth.signed_message)?;
+    key.check_siwe(&siwe.nonce, siwe.issued_at.instant(), skew)
+}
+
+/// Decides which operation a request performs (the `Request` the SessionSig is verified for).
+pub type OperationFn = Arc<dyn Fn(&Parts) -> Result<Request> + Send + Sync>;
+
+/// A tower layer that admits a request only with a SessionSig valid for this node and for the
+/// route's operation, and puts the [`VerifiedSession`] in the request extensions (take it with
+/// the [`Session`] extractor).
+pub struct RequireSessionSig<C = Arc<dyn Clock>> {
+    auth: Authorizer<C>,
+    operation: OperationFn,
+}
+
+impl<C> Clone for RequireSessionSig<C> {
+    fn clone(&self) -> Self {
+        RequireSessionSig {
+            auth: self.auth.clone(),
+            operation: self.operation.clone(),
+        }
+    }
+}
+
+impl<C: Clock> std::fmt::Debug for RequireSessionSig<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequireSessionSig")
+            .field("auth", &self.auth)
+            .finish()
+    }
+}
+
+impl<C: Clock + 'static> RequireSessionSig<C> {
+    /// Every request performs `ability` on `resource` (which must be among the SessionSig's
+    /// requests and granted).
+    pub fn new(auth: Authorizer<C>, resource: LitResource, ability: LitAbility) -> Self {
+        let request = Request::operation(resource, ability);
+        Self::with_operation(auth, move |_| Ok(request.clone()))
+    }
+
+    /// No particular operation: the SessionSig must be valid for this node and everything it
+    /// asks for must be granted (a "who am I" route).
+    pub fn any(auth: Authorizer<C>) -> Self {
+        Self::with_operation(auth, |_| Ok(Request::any()))
+    }
+
+    /// The operation depends on the request (a resource id in the path, an owner, a size in
+    /// a header, …). An `Err` answers the request with that error, before verification.
+    pub fn with_operation(
+        auth: Authorizer<C>,
+        f: impl Fn(&Parts) -> Result<Request> + Send + Sync + 'static,
+    ) -> Self {
+        RequireSessionSig {
+            auth,
+            operation: Arc::new(f),
+        }
+    }
+}
+
+impl<S, C> tower::Layer<S> for RequireSessionSig<C> {
+    type Service = RequireSessionSigService<S, C>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequireSessionSigService {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// The service made by [`RequireSessionSig`].
+pub struct RequireSessionSigService<S, C = Arc<dyn Clock>> {
+    inner: S,
+    layer: RequireSessionSig<C>,
+}
+
+impl<S: Clone, C> Clone for RequireSessionSigService<S, C> {
+    fn clone(&self) -> Self {
+        RequireSessionSigService {
+            inner: self.inner.clone(),
+            layer: self.layer.clone(),
+        }
+    }
+}
+
+impl<S: std::fmt::Debug, C> std::fmt::Debug for RequireSessionSigService<S, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequireSessionSigService")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+impl<S, C, B> tower::Service<axum::http::Request<B>> for RequireSessionSigService<S, C>
+where
+    S: tower::Service<axum::http::Request<B>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    C: Clock + 'static,
+    B: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = std::result::Result<Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<std::result::Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: axum::http::Request<B>) -> Self::Future {
+        // The clone waits for readiness; the ready one is used for this call.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let layer = self.layer.clone();
+        Box::pin(async move {
+            let (mut parts, body) = req.into_parts();
+            let verified = match (layer.operation)(&parts) {
+                Ok(request) => layer.auth.authorize_headers(&parts.headers, request).await,
+                Err(e) => Err(e),
+            };
+            match verified {
+                Ok(session) => {
+                    parts.extensions.insert(Session(session));
+                    inner
+                        .call(axum::http::Request::from_parts(parts, body))
+                        .await
+                }
+                Err(e) => Ok(e.into_response()),
+            }
+        })
+    }
+}
+
+/// The verified session of a request admitted by [`RequireSessionSig`]. As an extractor it
+/// fails with 500 `internal` when the route has no such layer (a wiring bug, never a silent
+/// pass).
+#[derive(Debug, Clone)]
+pub struct Session(pub VerifiedSession);
+
+impl<S: Send + Sync> FromRequestParts<S> for Session {
+    type Rejection = NodeError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .ok_or_else(|| NodeError::Internal("route is not behind RequireSessionSig".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(v: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for x in v {
+            h.append(header::AUTHORIZATION, HeaderValue::from_str(x).unwrap());
+        }
+        h
+    }
+
+    fn sample() -> SessionSig {
+        SessionSig {
+            sig: "ab".repeat(64),
+            derived_via: "litSessionSignViaNacl".into(),
+            signed_message: "{\"sessionKey\":\"x\"}".into(),
+            address: "cd".repeat(32),
+            algo: Some("ed25519".into()),
+        }
+    }
+
+    #[test]
+    fn header_round_trip_and_refusals() {
+        let s = sample();
+        let v = authorization_value(&s);
+        assert!(v.starts_with("SessionSig "));
+        assert!(!v.contains('='));
+        let got = from_headers(&headers(&[&v]), 16).unwrap();
+        assert_eq!(got.wire(), &s);
+        // Scheme is case-insensitive; padding and extra spaces accepted.
+        let token = v.trim_start_matches("SessionSig ");
+        let pad = "=".repeat((4 - token.len() % 4) % 4);
+        let lower = format!("sessionsig   {token}{pad}");
+        assert_eq!(from_headers(&headers(&[&lower]), 16).unwrap().wire(), &s);
+
+        let code = |h: HeaderMap| from_headers(&h, 16).unwrap_err().code();
+        assert_eq!(code(HeaderMap::new()), "missing_authorization");
+        assert_eq!(code(headers(&[&v, &v])), "malformed_authorization");
+        assert_eq!(code(headers(&["Bearer abc"])), "malformed_authorization");
+        assert_eq!(code(headers(&["SessionSig"])), "malformed_authorization");
+        assert_eq!(code(headers(&["SessionSig  "])), "malformed_authorization");
+        assert_eq!(
+            code(headers(&["SessionSig a+b/"])),
+            "malformed_authorization"
+        );
+        let not_json = format!("SessionSig {}", B64URL.encode("nope"));
+        assert_eq!(code(headers(&[&not_json])), "malformed_authorization");
+        let deep = format!("SessionSig {}", B64URL.encode("[".repeat(40)));
+        assert_eq!(code(headers(&[&deep])), "json_too_deep");
+    }
+}

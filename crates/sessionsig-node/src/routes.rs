@@ -1,0 +1,395 @@
+//! The node's HTTP API.
+//!
+//! | method | path | what |
+//! |---|---|---|
+//! | `GET` | `/v1/handshake` | `{"nodeUrl","nodeVersion","nodes","nonce","nonceExpiresAt","requireNetworkNonce"}`: this node, the network, a fresh stateless nonce |
+//! | `POST` | `/v1/authorize` | body `{"sessionSig": <SessionSig object>, "resource": "lit-pkp://*", "ability": "pkp-signing"}` → 200 verified session JSON, or 401/403/503 `{code,error}`. `resource`/`ability` go together; without them the SessionSig is checked as a whole |
+//! | `GET` | `/v1/session` | behind [`RequireSessionSig`]: the verified session of the `Authorization: SessionSig …` header |
+//! | `POST` | `/v1/revocations` | body: a signed revocation (an AuthSig whose SIWE URI is `lit:revocation:<target>`) → 201 (new) / 200 (known) `{"id","issuer","revokedAt","hash"}` |
+//! | `GET` | `/v1/revocations/{id}` | `id` = `session-key:<hex>` or `auth-sig:0x<hash>` → 200 `{"id","revoked":true,"revocations":[{"issuer","revokedAt","revocation"}]}` or 404 |
+//! | `GET` | `/healthz` | 200 `{"status":"ok",…}` when the store answers, else 503 |
+//! | `GET` | `/metrics` | Prometheus text exposition ([`crate::metrics`]) |
+//!
+//! Every `/v1` request counts against the concurrency limit (`503 overloaded` beyond it) and
+//! the request timeout (`408 request_timeout`); `/healthz` and `/metrics` do not, so a loaded
+//! node can still be observed.
+
+use crate::auth::{Authorizer, RequireSessionSig, Session};
+use crate::config::{Limits, Settings};
+use crate::error::{NodeError, Result};
+use crate::json::{check_json_content_type, parse_bounded, read_body};
+use crate::metrics::{CacheStats, Metrics};
+use crate::nonce::NonceKey;
+use crate::store::{RevocationRecord, Stores};
+use axum::body::Body;
+use axum::extract::{MatchedPath, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sessionsig::auth_sig::AuthSig;
+use sessionsig::lit::{LitAbility, LitResource};
+use sessionsig::time::{to_iso_string, Clock};
+use sessionsig::verify::{AuthSigCache, Request, RevocationTarget, UnverifiedSessionSig, Verifier};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// The node software version (reported by the handshake).
+pub const NODE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Everything the handlers share. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    public_url: String,
+    network: Vec<String>,
+    auth: Authorizer,
+    clock: Arc<dyn Clock>,
+    nonce: NonceKey,
+    require_network_nonce: bool,
+    metrics: Arc<Metrics>,
+    stores: Stores,
+    verify: bool,
+    limits: Limits,
+    in_flight: Arc<Semaphore>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("public_url", &self.inner.public_url)
+            .field("stores", &self.inner.stores)
+            .field("verify", &self.inner.verify)
+            .finish()
+    }
+}
+
+impl AppState {
+    /// The state of a node with these settings, stores and clock.
+    pub fn new(settings: &Settings, stores: Stores, clock: Arc<dyn Clock>) -> Result<Self> {
+        let verifier = Verifier::new(&settings.public_url, settings.policy.clone(), clock.clone())
+            .map_err(|e| NodeError::Config(format!("public_url: {e}")))?
+            .with_revocation_store(stores.revocations.clone())
+            .with_usage_store(stores.usage.clone())
+            .with_cache(Arc::new(AuthSigCache::new(settings.cache_capacity)));
+        let metrics = Arc::new(Metrics::new());
+        let nonce = NonceKey::new(*settings.network_secret, settings.nonce_ttl);
+        let mut auth = Authorizer::new(Arc::new(verifier))
+            .with_metrics(metrics.clone())
+            .with_max_json_depth(settings.limits.max_json_depth);
+        if settings.require_network_nonce {
+            auth = auth.require_network_nonce(nonce.clone());
+        }
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                public_url: settings.public_url.clone(),
+                network: settings.network.clone(),
+                auth,
+                clock,
+                nonce,
+                require_network_nonce: settings.require_network_nonce,
+                metrics,
+                stores,
+                verify: settings.verify,
+                limits: settings.limits.clone(),
+                in_flight: Arc::new(Semaphore::new(settings.limits.max_concurrency)),
+            }),
+        })
+    }
+
+    /// The authorizer (verifier, metrics, nonce rule): use it to protect more routes with
+    /// [`RequireSessionSig`].
+    pub fn authorizer(&self) -> &Authorizer {
+        &self.inner.auth
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.inner.metrics
+    }
+
+    /// The stores.
+    pub fn stores(&self) -> &Stores {
+        &self.inner.stores
+    }
+
+    /// The public URL.
+    pub fn public_url(&self) -> &str {
+        &self.inner.public_url
+    }
+
+    fn cache_stats(&self) -> CacheStats {
+        let c = self.inner.auth.verifier().cache();
+        CacheStats {
+            hits: c.hits(),
+            misses: c.misses(),
+            entries: c.len() as u64,
+        }
+    }
+}
+
+/// The node's router (see the [module](self) table), with metrics, limits and JSON errors.
+pub fn router(state: AppState) -> Router {
+    let whoami = get(session).route_layer(RequireSessionSig::any(state.inner.auth.clone()));
+    let v1 = Router::new()
+        .route("/v1/handshake", get(handshake))
+        .route("/v1/authorize", post(authorize))
+        .route("/v1/session", whoami)
+        .route("/v1/revocations", post(post_revocation))
+        .route("/v1/revocations/{id}", get(get_revocation))
+        .layer(middleware::from_fn_with_state(state.clone(), limit));
+    Router::new()
+        .merge(v1)
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// Count every request by route template and status, and time it.
+async fn observe(State(st): State<AppState>, req: axum::extract::Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let m = &st.inner.metrics;
+    m.request_started();
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    let route = route.as_ref().map_or("unmatched", |r| r.as_str());
+    m.request_finished(route, resp.status().as_u16(), start.elapsed());
+    resp
+}
+
+/// The concurrency limit and the request timeout of `/v1`.
+async fn limit(State(st): State<AppState>, req: axum::extract::Request, next: Next) -> Response {
+    let limits = &st.inner.limits;
+    let Ok(_permit) = st.inner.in_flight.clone().try_acquire_owned() else {
+        return NodeError::Overloaded {
+            limit: limits.max_concurrency,
+        }
+        .into_response();
+    };
+    let millis = limits.request_timeout_ms;
+    match tokio::time::timeout(Duration::from_millis(millis), next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => NodeError::Timeout { millis }.into_response(),
+    }
+}
+
+async fn not_found() -> NodeError {
+    NodeError::NotFound("no such route".into())
+}
+
+async fn method_not_allowed() -> NodeError {
+    NodeError::MethodNotAllowed
+}
+
+fn no_store(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+async fn handshake(State(st): State<AppState>) -> Result<Response> {
+    let now = st.inner.clock.now();
+    let n = st.inner.nonce.issue(now)?;
+    Ok(no_store(
+        Json(json!({
+            "nodeUrl": st.inner.public_url,
+            "nodeVersion": NODE_VERSION,
+            "nodes": st.inner.network,
+            "nonce": n.value,
+            "nonceExpiresAt": to_iso_string(n.expires_at),
+            "requireNetworkNonce": st.inner.require_network_nonce,
+        }))
+        .into_response(),
+    ))
+}
+
+/// `POST /v1/authorize` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthorizeBody<'a> {
+    #[serde(rename = "sessionSig", borrow)]
+    session_sig: &'a serde_json::value::RawValue,
+    resource: Option<String>,
+    ability: Option<String>,
+}
+
+/// The operation named by `resource` + `ability` (both or neither).
+pub fn operation(resource: Option<&str>, ability: Option<&str>) -> Result<Request> {
+    match (resource, ability) {
+        (None, None) => Ok(Request::any()),
+        (Some(r), Some(a)) => {
+            let resource = LitResource::parse(r)
+                .map_err(|e| NodeError::InvalidRequest(format!("resource: {e}")))?;
+            let ability = LitAbility::from_str(a)
+                .map_err(|e| NodeError::InvalidRequest(format!("ability: {e}")))?;
+            if !ability.applies_to(resource.prefix()) {
+                return Err(NodeError::InvalidRequest(format!(
+                    "ability `{}` does not apply to `{}` resources",
+                    ability.as_str(),
+                    resource.prefix().as_str()
+                )));
+            }
+            Ok(Request::operation(resource, ability))
+        }
+        _ => Err(NodeError::InvalidRequest(
+            "resource and ability go together".into(),
+        )),
+    }
+}
+
+async fn authorize(State(st): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response> {
+    let limits = &st.inner.limits;
+    check_json_content_type(&headers)?;
+    let bytes = read_body(&headers, body, limits.max_body_bytes).await?;
+    let b: AuthorizeBody<'_> = parse_bounded(&bytes, limits.max_json_depth)?;
+    let request = operation(b.resource.as_deref(), b.ability.as_deref())?;
+    // The depth check of the whole body covered the SessionSig inside it.
+    let sig = UnverifiedSessionSig::parse(b.session_sig.get())?;
+    if !st.inner.verify {
+        // --insecure-no-verify: the same route without verification, for load comparisons.
+        return Ok(no_store(
+            Json(json!({
+                "verified": false,
+                "insecureNoVerify": true,
+                "sessionKey": sig.wire().address,
+            }))
+            .into_response(),
+        ));
+    }
+    let session = st.inner.auth.authorize(sig, request).await?;
+    Ok(no_store(Json(session.to_json()).into_response()))
+}
+
+async fn session(Session(s): Session) -> Response {
+    no_store(Json(s.to_json()).into_response())
+}
+
+fn record_json(r: &RevocationRecord) -> Value {
+    json!({
+        "issuer": r.issuer.to_checksum(None),
+        "revokedAt": to_iso_string(r.revoked_at),
+        "revocation": r.revocation,
+    })
+}
+
+async fn post_revocation(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let r = post_revocation_inner(&st, &headers, body).await;
+    st.inner.metrics.revocation(match &r {
+        Ok(_) => "ok",
+        Err(e) => e.code(),
+    });
+    r
+}
+
+async fn post_revocation_inner(st: &AppState, headers: &HeaderMap, body: Body) -> Result<Response> {
+    let limits = &st.inner.limits;
+    check_json_content_type(headers)?;
+    let bytes = read_body(headers, body, limits.max_body_bytes).await?;
+    let signed: AuthSig = parse_bounded(&bytes, limits.max_json_depth).map_err(|e| match e {
+        NodeError::InvalidRequest(m) => NodeError::Verify(sessionsig::Error::InvalidRevocation(m)),
+        other => other,
+    })?;
+    let policy = st.inner.auth.auth_sig_policy();
+    let now = st.inner.clock.now();
+    let log = st.inner.stores.log.clone();
+    let (record, new, hash) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let v = signed.verify_revocation(now, &policy)?;
+        let (record, new) = log.record(&v, &signed, now)?;
+        Ok((record, new, v.hash))
+    })
+    .await
+    .map_err(|e| NodeError::Internal(format!("revocation task: {e}")))??;
+    let id = record.target.id();
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let mut resp = (
+        status,
+        Json(json!({
+            "id": id,
+            "issuer": record.issuer.to_checksum(None),
+            "revokedAt": to_iso_string(record.revoked_at),
+            "hash": hash.to_string(),
+        })),
+    )
+        .into_response();
+    if let Ok(loc) = HeaderValue::from_str(&format!("/v1/revocations/{id}")) {
+        resp.headers_mut().insert(header::LOCATION, loc);
+    }
+    Ok(no_store(resp))
+}
+
+async fn get_revocation(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response> {
+    let target = RevocationTarget::parse(&id)
+        .map_err(|e| NodeError::InvalidRequest(format!("revocation id: {e}")))?;
+    let log = st.inner.stores.log.clone();
+    let t = target.clone();
+    let records = tokio::task::spawn_blocking(move || log.lookup(&t))
+        .await
+        .map_err(|e| NodeError::Internal(format!("revocation task: {e}")))??;
+    if records.is_empty() {
+        return Err(NodeError::NotFound(format!(
+            "{} is not revoked",
+            target.id()
+        )));
+    }
+    Ok(no_store(
+        Json(json!({
+            "id": target.id(),
+            "revoked": true,
+            "revocations": records.iter().map(record_json).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+    ))
+}
+
+async fn healthz(State(st): State<AppState>) -> Result<Response> {
+    let store = st.inner.stores.revocations.clone();
+    tokio::task::spawn_blocking(move || {
+        store.is_revoked(
+            &RevocationTarget::AuthSig(alloy_primitives::B256::ZERO),
+            alloy_primitives::Address::ZERO,
+        )
+    })
+    .await
+    .map_err(|e| NodeError::Internal(format!("health task: {e}")))??;
+    Ok(no_store(
+        Json(json!({
+            "status": "ok",
+            "nodeUrl": st.inner.public_url,
+            "nodeVersion": NODE_VERSION,
+            "store": st.inner.stores.description,
+            "verify": st.inner.verify,
+        }))
+        .into_response(),
+    ))
+}
+
+async fn metrics(State(st): State<AppState>) -> Response {
+    let text = st.inner.metrics.render(st.cache_stats());
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        text,
+    )
+        .into_response()
+}

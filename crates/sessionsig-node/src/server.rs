@@ -1,0 +1,193 @@
+//! Serving: bind, accept within limits, and shut down gracefully.
+//!
+//! The accept loop is hyper's HTTP/1.1 server with the node's limits applied per connection
+//! (request head size and field count, head read timeout: a client that trickles its headers
+//! is dropped), a cap on open connections, `TCP_NODELAY`, and a graceful shutdown: on the
+//! signal the listener closes, idle keep-alive connections close, every request already
+//! received is answered, then the connections close; after `shutdown_grace_ms` whatever is
+//! left is dropped.
+
+use crate::config::Settings;
+use crate::error::{NodeError, Result};
+use crate::routes::{router, AppState};
+use crate::store::Stores;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use sessionsig::time::{Clock, SystemClock};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+/// A bound node, ready to serve.
+#[derive(Debug)]
+pub struct Node {
+    state: AppState,
+    listener: TcpListener,
+    settings: Settings,
+}
+
+impl Node {
+    /// Open the configured store (on the blocking pool), build the state and bind the
+    /// listener.
+    pub async fn bind(settings: Settings) -> Result<Node> {
+        let url = settings.store.clone();
+        let schema = settings.store_schema.clone();
+        let stores = tokio::task::spawn_blocking(move || Stores::open(&url, schema.as_deref()))
+            .await
+            .map_err(|e| NodeError::Internal(format!("opening the store: {e}")))??;
+        Self::bind_with(settings, stores, Arc::new(SystemClock)).await
+    }
+
+    /// Bind with given stores and clock (tests; several nodes sharing one in-memory store).
+    pub async fn bind_with(
+        settings: Settings,
+        stores: Stores,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Node> {
+        let state = AppState::new(&settings, stores, clock)?;
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .map_err(|e| NodeError::io(format!("listening on {}", settings.listen), e))?;
+        Ok(Node {
+            state,
+            listener,
+            settings,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> Result<SocketAddr> {
+        self.listener
+            .local_addr()
+            .map_err(|e| NodeError::io("local address", e))
+    }
+
+    /// The shared state (to mount more routes, or read metrics).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serve until `shutdown` completes, then finish in-flight requests (at most
+    /// `limits.shutdown_grace_ms`) and return.
+    pub async fn serve<F>(self, shutdown: F) -> Result<()>
+    where
+        F: Future<Output = ()> + Send,
+    {
+        let app = router(self.state.clone());
+        serve_router(self.listener, app, &self.settings, shutdown).await
+    }
+}
+
+/// Serve `app` on `listener` with the node's connection limits and graceful shutdown.
+pub async fn serve_router<F>(
+    listener: TcpListener,
+    app: axum::Router,
+    settings: &Settings,
+    shutdown: F,
+) -> Result<()>
+where
+    F: Future<Output = ()> + Send,
+{
+    let limits = &settings.limits;
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_millis(limits.header_read_timeout_ms))
+        .max_header_size(limits.max_header_bytes)
+        .max_buf_size(limits.max_header_bytes.max(8192).max(64 * 1024))
+        .max_headers(limits.max_headers)
+        .keep_alive(true);
+    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let graceful = GracefulShutdown::new();
+    let service = TowerToHyperService::new(app);
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            biased;
+            _ = &mut shutdown => break,
+            p = connections.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
+        let (stream, _peer) = tokio::select! {
+            biased;
+            _ = &mut shutdown => break,
+            a = listener.accept() => match a {
+                Ok(x) => x,
+                Err(_) => {
+                    // Out of file descriptors and the like: back off, keep serving.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let conn = http.serve_connection(TokioIo::new(stream), service.clone());
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    let grace = Duration::from_millis(limits.shutdown_grace_ms);
+    let _ = tokio::time::timeout(grace, graceful.shutdown()).await;
+    Ok(())
+}
+
+/// A multi-threaded runtime: `worker_threads` async threads, at most `blocking_threads`
+/// threads verifying or waiting on the store (see [`NodeConfig::threads`](crate::config::NodeConfig::threads)).
+pub fn runtime(worker_threads: usize, blocking_threads: usize) -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(worker_threads.max(1))
+        .max_blocking_threads(blocking_threads.max(1))
+        .thread_name("sessionsig-node")
+        .enable_all()
+        .build()
+        .map_err(|e| NodeError::io("starting the runtime", e))
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM, listened to from the moment [`install`](Self::install)
+/// returns (install before announcing readiness, so an early signal is never lost).
+#[derive(Debug)]
+pub struct ShutdownSignals {
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    /// Start listening for SIGINT and SIGTERM (inside a runtime).
+    pub fn install() -> Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let int = signal(SignalKind::interrupt())
+                .map_err(|e| NodeError::io("installing the SIGINT handler", e))?;
+            let term = signal(SignalKind::terminate())
+                .map_err(|e| NodeError::io("installing the SIGTERM handler", e))?;
+            Ok(ShutdownSignals { int, term })
+        }
+        #[cfg(not(unix))]
+        Ok(ShutdownSignals {})
+    }
+
+    /// Completes on the first SIGINT or SIGTERM.
+    pub async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.int.recv() => {},
+            _ = self.term.recv() => {},
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

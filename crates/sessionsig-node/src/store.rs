@@ -1,0 +1,318 @@
+//! The node's stores: revocations and use counters (the core's sync [`RevocationStore`] and
+//! [`UsageStore`] traits, shared by every node of a network), plus the record of each signed
+//! revocation so `GET /v1/revocations/{id}` can show who revoked what, when, and the proof.
+//!
+//! Every method here is synchronous and may block (a database round trip): call it from
+//! `tokio::task::spawn_blocking`, never on an async worker thread.
+
+use crate::error::{NodeError, Result};
+use alloy_primitives::Address;
+use sessionsig::auth_sig::{AuthSig, VerifiedRevocation};
+use sessionsig::verify::{
+    MemoryRevocationStore, MemoryUsageStore, RevocationStore, RevocationTarget, UsageStore,
+    UseCharge,
+};
+use std::sync::{Arc, Mutex};
+use time::OffsetDateTime;
+
+/// One recorded revocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationRecord {
+    /// What is revoked.
+    pub target: RevocationTarget,
+    /// The wallet that revoked it (only its own grants are affected).
+    pub issuer: Address,
+    /// When the node recorded it.
+    pub revoked_at: OffsetDateTime,
+    /// The signed revocation itself (a wallet-signed SIWE), the proof anyone can re-check
+    /// (absent when the store recorded the revocation without it).
+    pub revocation: Option<AuthSig>,
+}
+
+/// Where signed revocations are recorded and looked up.
+pub trait RevocationLog: Send + Sync {
+    /// Record a verified revocation and make it effective (visible to every verifier sharing
+    /// the store as soon as this returns). Idempotent: returns the record (the first one when
+    /// the same target was already revoked by the same issuer) and whether it is new.
+    fn record(
+        &self,
+        verified: &VerifiedRevocation,
+        signed: &AuthSig,
+        at: OffsetDateTime,
+    ) -> sessionsig::Result<(RevocationRecord, bool)>;
+
+    /// Every recorded revocation of `target` (one per issuer), oldest first.
+    fn lookup(&self, target: &RevocationTarget) -> sessionsig::Result<Vec<RevocationRecord>>;
+}
+
+/// The three views of one store a node uses.
+#[derive(Clone)]
+pub struct Stores {
+    /// Read by the verifier on every request.
+    pub revocations: Arc<dyn RevocationStore>,
+    /// Charged by the verifier for `uses` caveats.
+    pub usage: Arc<dyn UsageStore>,
+    /// Written by `POST /v1/revocations`, read by `GET /v1/revocations/{id}`.
+    pub log: Arc<dyn RevocationLog>,
+    /// The store URL with any password removed (safe to print).
+    pub description: String,
+}
+
+impl std::fmt::Debug for Stores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stores")
+            .field("description", &self.description)
+            .finish()
+    }
+}
+
+impl Stores {
+    /// Stores held in this process only (nothing shared, nothing persisted).
+    pub fn memory() -> Self {
+        let m = Arc::new(MemoryStore::default());
+        Stores {
+            revocations: m.clone(),
+            usage: m.clone(),
+            log: m,
+            description: "memory:".into(),
+        }
+    }
+
+    /// Open the store at `url`: `memory:`, `sqlite://<path>` or `postgres://…` (tables in
+    /// `postgres_schema` when given, created if missing). Blocks: call it from a blocking
+    /// thread.
+    pub fn open(url: &str, postgres_schema: Option<&str>) -> Result<Self> {
+        if url == "memory:" || url == "memory" {
+            return Ok(Self::memory());
+        }
+        sql::open(url, postgres_schema)
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`; other URLs unchanged.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let Some(at) = authority.rfind('@') else {
+        return url.to_owned();
+    };
+    let userinfo = &authority[..at];
+    let user = userinfo.split(':').next().unwrap_or("");
+    let masked = if userinfo.contains(':') {
+        format!("{user}:***")
+    } else {
+        user.to_owned()
+    };
+    format!(
+        "{}://{}@{}{}",
+        &url[..scheme_end],
+        masked,
+        &authority[at + 1..],
+        &rest[authority_end..]
+    )
+}
+
+/// Revocations, use counters and the revocation log in memory (one process).
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    revocations: MemoryRevocationStore,
+    usage: MemoryUsageStore,
+    log: Mutex<Vec<RevocationRecord>>,
+}
+
+impl RevocationStore for MemoryStore {
+    fn revoke(&self, target: &RevocationTarget, issuer: Address) -> sessionsig::Result<()> {
+        self.revocations.revoke(target, issuer)
+    }
+    fn is_revoked(&self, target: &RevocationTarget, issuer: Address) -> sessionsig::Result<bool> {
+        self.revocations.is_revoked(target, issuer)
+    }
+}
+
+impl UsageStore for MemoryStore {
+    fn try_consume(&self, charges: &[UseCharge]) -> sessionsig::Result<()> {
+        self.usage.try_consume(charges)
+    }
+    fn used(&self, counter: &str) -> sessionsig::Result<u64> {
+        self.usage.used(counter)
+    }
+}
+
+impl RevocationLog for MemoryStore {
+    fn record(
+        &self,
+        verified: &VerifiedRevocation,
+        signed: &AuthSig,
+        at: OffsetDateTime,
+    ) -> sessionsig::Result<(RevocationRecord, bool)> {
+        let mut log = self
+            .log
+            .lock()
+            .map_err(|_| sessionsig::Error::Store("revocation log lock poisoned".into()))?;
+        self.revocations.revoke(&verified.target, verified.issuer)?;
+        if let Some(r) = log
+            .iter()
+            .find(|r| r.target == verified.target && r.issuer == verified.issuer)
+        {
+            return Ok((r.clone(), false));
+        }
+        let r = RevocationRecord {
+            target: verified.target.clone(),
+            issuer: verified.issuer,
+            revoked_at: at,
+            revocation: Some(signed.clone()),
+        };
+        log.push(r.clone());
+        Ok((r, true))
+    }
+
+    fn lookup(&self, target: &RevocationTarget) -> sessionsig::Result<Vec<RevocationRecord>> {
+        let log = self
+            .log
+            .lock()
+            .map_err(|_| sessionsig::Error::Store("revocation log lock poisoned".into()))?;
+        Ok(log
+            .iter()
+            .filter(|r| &r.target == target)
+            .cloned()
+            .collect())
+    }
+}
+
+mod sql {
+    use super::*;
+    use sessionsig_store::{OpenOptions, SqlStore};
+
+    pub(super) fn open(url: &str, schema: Option<&str>) -> Result<Stores> {
+        let mut opts = OpenOptions::new();
+        if let Some(s) = schema {
+            opts = opts.postgres_schema(s);
+        }
+        let store = SqlStore::open_with(url, &opts).map_err(NodeError::Verify)?;
+        let description = match schema {
+            Some(s) if url.starts_with("postgres") => format!("{} (schema {s})", redact_url(url)),
+            _ => redact_url(url),
+        };
+        let shared = Arc::new(Sql(Some(store)));
+        Ok(Stores {
+            revocations: shared.clone(),
+            usage: shared.clone(),
+            log: shared,
+            description,
+        })
+    }
+
+    /// The SQL store, dropped on a thread of its own: the synchronous PostgreSQL driver runs a
+    /// private runtime and panics when a connection is closed from inside an async task, and
+    /// the last reference to the store may well go away there (at shutdown).
+    struct Sql(Option<SqlStore>);
+
+    impl Drop for Sql {
+        fn drop(&mut self) {
+            if let Some(store) = self.0.take() {
+                // (Should no thread be available, the closure and the store drop right here.)
+                if let Ok(h) = std::thread::Builder::new()
+                    .name("sessionsig-store-close".into())
+                    .spawn(move || drop(store))
+                {
+                    let _ = h.join();
+                }
+            }
+        }
+    }
+
+    impl Sql {
+        fn get(&self) -> sessionsig::Result<&SqlStore> {
+            self.0
+                .as_ref()
+                .ok_or_else(|| sessionsig::Error::Store("the store is closed".into()))
+        }
+    }
+
+    impl RevocationStore for Sql {
+        fn revoke(&self, target: &RevocationTarget, issuer: Address) -> sessionsig::Result<()> {
+            self.get()?.revoke(target, issuer)
+        }
+        fn is_revoked(
+            &self,
+            target: &RevocationTarget,
+            issuer: Address,
+        ) -> sessionsig::Result<bool> {
+            self.get()?.is_revoked(target, issuer)
+        }
+        fn first_revoked(
+            &self,
+            items: &[(RevocationTarget, Address)],
+        ) -> sessionsig::Result<Option<(RevocationTarget, Address)>> {
+            self.get()?.first_revoked(items)
+        }
+    }
+
+    impl UsageStore for Sql {
+        fn try_consume(&self, charges: &[UseCharge]) -> sessionsig::Result<()> {
+            self.get()?.try_consume(charges)
+        }
+        fn used(&self, counter: &str) -> sessionsig::Result<u64> {
+            self.get()?.used(counter)
+        }
+    }
+
+    fn convert(r: sessionsig_store::RevocationRecord) -> RevocationRecord {
+        RevocationRecord {
+            target: r.target,
+            issuer: r.issuer,
+            revoked_at: r.revoked_at,
+            revocation: r.auth_sig.and_then(|j| AuthSig::from_json(&j).ok()),
+        }
+    }
+
+    impl RevocationLog for Sql {
+        fn record(
+            &self,
+            verified: &VerifiedRevocation,
+            signed: &AuthSig,
+            _at: OffsetDateTime,
+        ) -> sessionsig::Result<(RevocationRecord, bool)> {
+            let store = self.get()?;
+            let mine = |v: Vec<sessionsig_store::RevocationRecord>| {
+                v.into_iter().find(|r| r.issuer == verified.issuer)
+            };
+            let before = mine(store.get_revocations(&verified.target)?);
+            store.record_revocation(verified, signed)?;
+            let after = mine(store.get_revocations(&verified.target)?).ok_or_else(|| {
+                sessionsig::Error::Store("a recorded revocation cannot be read back".into())
+            })?;
+            Ok((convert(after), before.is_none()))
+        }
+
+        fn lookup(&self, target: &RevocationTarget) -> sessionsig::Result<Vec<RevocationRecord>> {
+            Ok(self
+                .get()?
+                .get_revocations(target)?
+                .into_iter()
+                .map(convert)
+                .collect())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://u:s3cret@127.0.0.1:5432/test?sslmode=disable"),
+            "postgres://u:***@127.0.0.1:5432/test?sslmode=disable"
+        );
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite:///var/x.db"), "sqlite:///var/x.db");
+        assert_eq!(redact_url("memory:"), "memory:");
+        assert!(!redact_url("postgres://a:b@c@d/x").contains(":b@"));
+    }
+}

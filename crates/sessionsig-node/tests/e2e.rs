@@ -1,0 +1,622 @@
+//! End to end: real node processes (this crate's `sessionsig-node` binary) on loopback, real
+//! HTTP, a real shared SQLite file or PostgreSQL schema.
+//!
+//! * three separate node processes on one store: each accepts its own SessionSig and refuses
+//!   its neighbour's (replay across nodes); a revocation posted to one node is enforced by the
+//!   others; a `uses` limit is never exceeded under concurrent load spread over the nodes —
+//!   on a shared SQLite file and on PostgreSQL;
+//! * `network up`: N nodes, URLs printed once healthy, a handshake nonce from one node accepted
+//!   by all, SIGTERM stops them all with exit 0;
+//! * graceful shutdown: a request in flight when SIGTERM arrives is answered;
+//! * `verify = false` refuses to start without `--insecure-no-verify`.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use sessionsig::auth_sig::RevocationTarget;
+use sessionsig::session::SessionSigs;
+use sessionsig_client::reqwest;
+use sessionsig_node::auth::authorization_value;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, Command};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sessionsig-node");
+
+/// Every test is bounded.
+const TEST_LIMIT: Duration = Duration::from_secs(90);
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// A running node process (killed when dropped).
+struct Proc {
+    child: Child,
+    urls: Vec<String>,
+    stderr: std::path::PathBuf,
+    _stdout_task: tokio::task::JoinHandle<()>,
+}
+
+impl Proc {
+    /// Start `sessionsig-node <args>` and wait until it printed `expect` URLs on stdout.
+    async fn start(args: &[String], expect: usize, stderr: &Path) -> Result<Proc, String> {
+        let err = std::fs::File::create(stderr).map_err(|e| e.to_string())?;
+        let mut child = Command::new(BIN)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(err)
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("spawn {BIN}: {e}"))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            let mut lines = BufReader::new(stdout).lines();
+            while let Ok(Some(l)) = lines.next_line().await {
+                let _ = tx.send(l);
+            }
+        });
+        let mut urls = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while urls.len() < expect {
+            tokio::select! {
+                l = rx.recv() => match l {
+                    Some(l) => urls.push(l),
+                    None => break,
+                },
+                _ = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        if urls.len() < expect {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+            let log = std::fs::read_to_string(stderr).unwrap_or_default();
+            return Err(format!("node did not come up ({args:?}): {log}"));
+        }
+        Ok(Proc {
+            child,
+            urls,
+            stderr: stderr.to_owned(),
+            _stdout_task: task,
+        })
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id().expect("running")
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = std::process::Command::new("kill")
+            .args([&format!("-{sig}"), &self.pid().to_string()])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(ok, "kill -{sig} failed");
+    }
+
+    /// SIGTERM, then the exit status (bounded).
+    async fn stop(mut self) -> std::process::ExitStatus {
+        self.signal("TERM");
+        match tokio::time::timeout(Duration::from_secs(15), self.child.wait()).await {
+            Ok(Ok(s)) => s,
+            other => panic!(
+                "node did not stop after SIGTERM: {other:?}\n{}",
+                std::fs::read_to_string(&self.stderr).unwrap_or_default()
+            ),
+        }
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .pool_max_idle_per_host(64)
+        .build()
+        .expect("client")
+}
+
+async fn post(c: &reqwest::Client, url: &str, path: &str, body: &Value) -> (u16, Value) {
+    let r = c
+        .post(format!("{url}{path}"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST {url}{path}: {e}"));
+    let status = r.status().as_u16();
+    let bytes = r.bytes().await.expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn get(c: &reqwest::Client, url: &str, path: &str, auth: Option<String>) -> (u16, Value) {
+    let mut b = c.get(format!("{url}{path}"));
+    if let Some(a) = auth {
+        b = b.header("authorization", a);
+    }
+    let r = b
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}{path}: {e}"));
+    let status = r.status().as_u16();
+    let bytes = r.bytes().await.expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned())),
+    )
+}
+
+fn authorize(sigs: &SessionSigs, node: &str) -> Value {
+    json!({"sessionSig": serde_json::to_value(sigs.get(node).expect("entry")).expect("json")})
+}
+
+/// Three separate node processes on one store.
+async fn three_nodes(store: &str, schema: Option<&str>, dir: &Path) -> Vec<Proc> {
+    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let urls: Vec<String> = ports
+        .iter()
+        .map(|p| format!("http://127.0.0.1:{p}"))
+        .collect();
+    let mut starts = Vec::new();
+    for (i, url) in urls.iter().enumerate() {
+        let mut args: Vec<String> = vec![
+            "node".into(),
+            "--public-url".into(),
+            url.clone(),
+            "--data-dir".into(),
+            dir.display().to_string(),
+            "--store".into(),
+            store.into(),
+            "--worker-threads".into(),
+            "1".into(),
+        ];
+        for u in &urls {
+            args.push("--network-node".into());
+            args.push(u.clone());
+        }
+        if let Some(s) = schema {
+            args.push("--store-schema".into());
+            args.push(s.into());
+        }
+        let log = dir.join(format!("node{i}.log"));
+        starts.push(async move { Proc::start(&args, 1, &log).await });
+    }
+    let mut procs = Vec::new();
+    for r in futures_join(starts).await {
+        procs.push(r.unwrap_or_else(|e| panic!("{e}")));
+    }
+    for (p, u) in procs.iter().zip(&urls) {
+        assert_eq!(&p.urls[0], u, "a node prints its URL once healthy");
+    }
+    procs
+}
+
+async fn futures_join<F: std::future::Future + Send + 'static>(fs: Vec<F>) -> Vec<F::Output>
+where
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = fs.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.expect("join"));
+    }
+    out
+}
+
+/// What must hold on any shared store.
+async fn shared_store_scenario(store: &str, schema: Option<&str>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let procs = three_nodes(store, schema, dir.path()).await;
+    let urls: Vec<String> = procs.iter().map(|p| p.urls[0].clone()).collect();
+    let c = client();
+
+    // The client crate's handshake against a real node: the whole network, a nonce.
+    let (set, h) = sessionsig_client::NodeSet::handshake(&c, &urls[..1], Duration::from_secs(5))
+        .await
+        .expect("handshake");
+    assert_eq!(set.urls(), urls.as_slice());
+    assert_eq!(h.node_url, urls[0]);
+
+    // Each node accepts its own SessionSig and refuses its neighbour's.
+    let owner = wallet(0x21);
+    let (key, session_auth, sigs) = user_session(&owner, &urls);
+    for (i, url) in urls.iter().enumerate() {
+        let neighbour = &urls[(i + 1) % urls.len()];
+        let body = json!({
+            "sessionSig": serde_json::to_value(sigs.get(url).expect("mine")).expect("json"),
+            "resource": "lit-pkp://*",
+            "ability": "pkp-signing",
+        });
+        let (s, v) = post(&c, url, "/v1/authorize", &body).await;
+        assert_eq!(s, 200, "{url}: {v}");
+        assert_eq!(v["sessionKey"], json!(key.public_hex()));
+        let (s, v) = post(&c, url, "/v1/authorize", &authorize(&sigs, neighbour)).await;
+        assert_eq!((s, v["code"].as_str()), (401, Some("wrong_node")), "{url}");
+        let (s, _) = get(
+            &c,
+            url,
+            "/v1/session",
+            Some(authorization_value(sigs.get(url).expect("m"))),
+        )
+        .await;
+        assert_eq!(s, 200);
+        let (s, v) = get(
+            &c,
+            url,
+            "/v1/session",
+            Some(authorization_value(sigs.get(neighbour).expect("n"))),
+        )
+        .await;
+        assert_eq!((s, v["code"].as_str()), (401, Some("wrong_node")));
+    }
+
+    // A session key revoked through node 0 is refused by nodes 1 and 2.
+    let target = RevocationTarget::SessionKey(key.public_hex());
+    let rev = revocation(&owner, &target);
+    let (s, v) = post(
+        &c,
+        &urls[0],
+        "/v1/revocations",
+        &serde_json::to_value(&rev).expect("json"),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    for url in &urls[1..] {
+        let (s, v) = post(&c, url, "/v1/authorize", &authorize(&sigs, url)).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (403, Some("revoked")),
+            "{url}: {v}"
+        );
+    }
+    let (s, v) = get(
+        &c,
+        &urls[2],
+        &format!("/v1/revocations/{}", target.id()),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["revocations"][0]["revocation"],
+        serde_json::to_value(&rev).expect("json")
+    );
+    let _ = session_auth;
+
+    // An AuthSig revoked through node 1 is refused by node 0 and node 2.
+    let other = wallet(0x22);
+    let (_, other_auth, other_sigs) = user_session(&other, &urls);
+    let t2 = RevocationTarget::AuthSig(other_auth.hash());
+    let (s, _) = post(
+        &c,
+        &urls[1],
+        "/v1/revocations",
+        &serde_json::to_value(revocation(&other, &t2)).expect("json"),
+    )
+    .await;
+    assert_eq!(s, 201);
+    for url in [&urls[0], &urls[2]] {
+        let (s, v) = post(&c, url, "/v1/authorize", &authorize(&other_sigs, url)).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (403, Some("revoked")),
+            "{url}: {v}"
+        );
+    }
+
+    // `uses`, counted across nodes under concurrent load, never exceeds its limit.
+    const LIMIT: usize = 10;
+    const REQUESTS: usize = 60;
+    let (_, cap_sigs) = capacity_session(&wallet(0xa1), &wallet(0xb0), LIMIT as u64, &urls);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..REQUESTS {
+        let url = urls[i % urls.len()].clone();
+        let body = authorize(&cap_sigs, &url);
+        let c = c.clone();
+        tasks.spawn(async move { post(&c, &url, "/v1/authorize", &body).await });
+    }
+    let mut ok = 0;
+    let mut exhausted = 0;
+    while let Some(r) = tasks.join_next().await {
+        let (s, v) = r.expect("join");
+        match (s, v["code"].as_str()) {
+            (200, _) => ok += 1,
+            (403, Some("uses_exhausted")) => exhausted += 1,
+            other => panic!("unexpected answer {other:?}: {v}"),
+        }
+    }
+    assert_eq!((ok, exhausted), (LIMIT, REQUESTS - LIMIT));
+    for url in &urls {
+        let (s, v) = post(&c, url, "/v1/authorize", &authorize(&cap_sigs, url)).await;
+        assert_eq!((s, v["code"].as_str()), (403, Some("uses_exhausted")));
+    }
+
+    // Metrics saw it.
+    let (s, text) = get(&c, &urls[0], "/metrics", None).await;
+    assert_eq!(s, 200);
+    let text = text.as_str().unwrap_or_default().to_owned();
+    assert!(
+        text.contains("sessionsig_verifications_total{result=\"wrong_node\"} 2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("sessionsig_revocations_total{result=\"ok\"} 1"),
+        "{text}"
+    );
+
+    for p in procs {
+        let st = p.stop().await;
+        assert!(st.success(), "exit {st:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_processes_on_a_shared_sqlite_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = format!("sqlite://{}", dir.path().join("shared.db").display());
+    tokio::time::timeout(TEST_LIMIT, shared_store_scenario(&store, None))
+        .await
+        .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_processes_on_postgresql() {
+    let pg = PgSchema::new();
+    tokio::time::timeout(TEST_LIMIT, shared_store_scenario(&pg.url, Some(&pg.schema)))
+        .await
+        .expect("bounded");
+}
+
+/// `network up` on free consecutive ports (retried if a port is taken meanwhile).
+async fn network_up(nodes: usize, extra: &[&str], dir: &Path) -> Proc {
+    let mut last = String::new();
+    for attempt in 0..5 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let base = 20_000 + (nanos % 30_000) as u16;
+        if (0..nodes as u16).any(|i| TcpListener::bind(("127.0.0.1", base + i)).is_err()) {
+            continue;
+        }
+        let mut args: Vec<String> = vec![
+            "network".into(),
+            "up".into(),
+            "--nodes".into(),
+            nodes.to_string(),
+            "--base-port".into(),
+            base.to_string(),
+            "--data-dir".into(),
+            dir.display().to_string(),
+            "--worker-threads".into(),
+            "2".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        match Proc::start(&args, nodes, &dir.join(format!("network{attempt}.log"))).await {
+            Ok(p) => {
+                let want: Vec<String> = (0..nodes as u16)
+                    .map(|i| format!("http://127.0.0.1:{}", base + i))
+                    .collect();
+                assert_eq!(p.urls, want);
+                return p;
+            }
+            Err(e) => last = e,
+        }
+    }
+    panic!("network up never started: {last}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn network_up_shares_nonces_and_stops_on_sigterm() {
+    tokio::time::timeout(TEST_LIMIT, async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let net = network_up(3, &["--require-network-nonce"], dir.path()).await;
+        let urls = net.urls.clone();
+        let c = client();
+        for u in &urls {
+            let (s, v) = get(&c, u, "/healthz", None).await;
+            assert_eq!(s, 200, "{v}");
+        }
+        // A nonce handed out by node 0 is accepted by every node (stateless MAC, shared secret).
+        let (s, h) = get(&c, &urls[0], "/v1/handshake", None).await;
+        assert_eq!(s, 200);
+        assert_eq!(h["nodes"], json!(urls));
+        let nonce = h["nonce"].as_str().expect("nonce").to_owned();
+        let owner = wallet(0x23);
+        let key = sessionsig::session::SessionKeyPair::generate();
+        let auth_with = |n: &str| {
+            let t = now();
+            sessionsig::auth_sig::AuthSig::create(
+                &owner,
+                &sessionsig::auth_sig::SiweRecapParams {
+                    domain: "localhost".into(),
+                    uri: sessionsig::auth_sig::SiweRecapParams::session_uri(&key.public_hex()),
+                    statement: None,
+                    nonce: n.into(),
+                    chain_id: 1,
+                    issued_at: sessionsig::time::Timestamp::from_instant(t),
+                    expiration: Some(sessionsig::time::Timestamp::from_instant(
+                        t + sessionsig::time::Duration::hours(1),
+                    )),
+                    not_before: None,
+                    capability: pkp_and_actions(),
+                },
+            )
+            .expect("auth sig")
+        };
+        let reqs = requests(&[("lit-pkp://*", sessionsig::lit::LitAbility::PkpSigning)]);
+        let good = sign(&key, &reqs, &[auth_with(&nonce)], &urls);
+        let bad = sign(&key, &reqs, &[auth_with("abcdef0123456789")], &urls);
+        for u in &urls {
+            let (s, v) = get(
+                &c,
+                u,
+                "/v1/session",
+                Some(authorization_value(good.get(u).expect("g"))),
+            )
+            .await;
+            assert_eq!(s, 200, "{u}: {v}");
+            let (s, v) = get(
+                &c,
+                u,
+                "/v1/session",
+                Some(authorization_value(bad.get(u).expect("b"))),
+            )
+            .await;
+            assert_eq!((s, v["code"].as_str()), (401, Some("nonce_invalid")), "{u}");
+        }
+        let st = net.stop().await;
+        assert!(st.success(), "exit {st:?}");
+        for u in &urls {
+            let port: u16 = u
+                .rsplit(':')
+                .next()
+                .and_then(|p| p.parse().ok())
+                .expect("port");
+            assert!(
+                tokio::net::TcpStream::connect(("127.0.0.1", port))
+                    .await
+                    .is_err(),
+                "{u} still listening after SIGTERM"
+            );
+        }
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_the_request_in_flight() {
+    tokio::time::timeout(TEST_LIMIT, async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port = free_port();
+        let url = format!("http://127.0.0.1:{port}");
+        let args: Vec<String> = [
+            "node", "--public-url", &url, "--data-dir", &dir.path().display().to_string(),
+            "--store", "memory:",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let node = Proc::start(&args, 1, &dir.path().join("node.log"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (_, _, sigs) = user_session(&wallet(0x24), std::slice::from_ref(&url));
+        let body = authorize(&sigs, &url).to_string();
+        let (first, rest) = body.as_bytes().split_at(body.len() / 2);
+
+        // A request whose body is still arriving when SIGTERM comes.
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+        let head = format!(
+            "POST /v1/authorize HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).await.expect("head");
+        s.write_all(first).await.expect("half");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        node.signal("TERM");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // No new connection is accepted any more...
+        assert!(
+            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err(),
+            "still accepting after SIGTERM"
+        );
+        // ...but the one in flight is answered.
+        s.write_all(rest).await.expect("rest");
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut answer))
+            .await
+            .expect("answer in time")
+            .expect("read");
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+        assert!(text.contains("\"owner\""), "{text}");
+        let mut node = node;
+        let st = tokio::time::timeout(Duration::from_secs(15), node.child.wait())
+            .await
+            .expect("exits")
+            .expect("status");
+        assert!(st.success(), "exit {st:?}");
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verification_off_needs_the_explicit_flag() {
+    tokio::time::timeout(TEST_LIMIT, async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port = free_port();
+        let url = format!("http://127.0.0.1:{port}");
+        let base: Vec<String> = [
+            "node",
+            "--public-url",
+            &url,
+            "--data-dir",
+            &dir.path().display().to_string(),
+            "--store",
+            "memory:",
+            "--no-verify",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let out = Command::new(BIN).args(&base).output().await.expect("run");
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("error[insecure_config]"), "{err}");
+        assert!(out.stdout.is_empty());
+
+        let mut args = base.clone();
+        args.push("--insecure-no-verify".into());
+        let node = Proc::start(&args, 1, &dir.path().join("node.log"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let log = std::fs::read_to_string(dir.path().join("node.log")).unwrap_or_default();
+        assert!(log.contains("WARNING"), "{log}");
+        let c = client();
+        let other = "http://127.0.0.1:1".to_owned();
+        let (_, _, sigs) = user_session(&wallet(0x25), std::slice::from_ref(&other));
+        let (s, v) = post(&c, &url, "/v1/authorize", &authorize(&sigs, &other)).await;
+        assert_eq!((s, v["insecureNoVerify"].as_bool()), (200, Some(true)));
+        assert!(node.stop().await.success());
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_configuration_exits_2_with_a_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("node.toml");
+    std::fs::write(
+        &cfg,
+        "public_url = \"http://127.0.0.1:1\"\nlisten_addr = 1\n",
+    )
+    .expect("write");
+    let out = Command::new(BIN)
+        .args(["node", "--config", &cfg.display().to_string()])
+        .output()
+        .await
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[invalid_config]"));
+    let out = Command::new(BIN)
+        .args(["node", "--data-dir", &dir.path().display().to_string()])
+        .output()
+        .await
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+}
