@@ -5,7 +5,7 @@
 //! ```sh
 //! cargo bench -p sessionsig-node --bench load_authorize                 # defaults below
 //! cargo bench -p sessionsig-node --bench load_authorize -- --duration 10 --connections 32 \
-//!     --sessions 64 --node-threads 2 --blocking-threads 64 --store sqlite --mode both
+//!     --sessions 64 --node-threads 2 --store sqlite --mode both    # --blocking-threads N: node default
 //! ```
 //!
 //! * The node is this crate's `sessionsig-node` binary (built by `cargo bench` with the
@@ -20,12 +20,15 @@
 //!   once before measuring, so the AuthSig cache holds them (each request still costs the
 //!   ed25519 verification, the parse, the time checks and the store's revocation query).
 //! * Every answer must be 200; anything else is counted and reported.
+//! * Also printed: an in-process calibration of this machine (raw ed25519 `verify_strict` and a
+//!   warm `Verifier::verify`), and the node's CPU time per request over the measured interval
+//!   (`/proc/<pid>/stat`), so runs on a noisy machine can be compared.
 //! * Bounded: `--warmup` + `--duration` seconds per mode, connect and read timeouts of 10 s.
 
 use sessionsig::auth_sig::{AuthSig, SiweRecapParams};
 use sessionsig::lit::{LitAbility, LitResource, ResourceAbilityRequest};
 use sessionsig::recap::{Capability, Caveat};
-use sessionsig::session::{SessionKeyPair, SessionSigParams, WireFormat};
+use sessionsig::session::{SessionKeyPair, SessionSig, SessionSigParams, WireFormat};
 use sessionsig::time::{Duration as TDuration, OffsetDateTime, Timestamp};
 use sessionsig::wallet::LocalWallet;
 use std::io::{BufRead, BufReader};
@@ -55,7 +58,7 @@ fn parse_args() -> Result<Opts, String> {
         connections: 32,
         sessions: 64,
         node_threads: 2,
-        blocking_threads: 64,
+        blocking_threads: 0,
         store: "sqlite".into(),
         mode: "both".into(),
     };
@@ -135,11 +138,12 @@ fn start_node(o: &Opts, port: u16, verify: bool) -> Result<NodeProc, String> {
         &store,
         "--worker-threads",
         &o.node_threads.to_string(),
-        "--blocking-threads",
-        &o.blocking_threads.to_string(),
         "--max-concurrency",
         "4096",
     ]);
+    if o.blocking_threads > 0 {
+        cmd.args(["--blocking-threads", &o.blocking_threads.to_string()]);
+    }
     if !verify {
         cmd.args(["--no-verify", "--insecure-no-verify"]);
     }
@@ -175,8 +179,36 @@ fn rss_kib(pid: u32) -> (u64, u64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
+/// CPU time (user + system) a process has used so far, in seconds (Linux `/proc`, clock ticks
+/// of 1/100 s).
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    // utime and stime are fields 14 and 15 of /proc/<pid>/stat, i.e. 11 and 12 after `)`.
+    (ticks(11) + ticks(12)) as f64 / 100.0
+}
+
 /// One pre-built HTTP request per warm session.
 fn requests(url: &str, n: usize) -> Vec<Vec<u8>> {
+    requests_raw(url, n)
+        .into_iter()
+        .map(|(_, body)| {
+            format!(
+                "POST /v1/authorize HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+                url.trim_start_matches("http://"),
+                body.len(),
+                body
+            )
+            .into_bytes()
+        })
+        .collect()
+}
+
+/// `n` warm sessions: each one's SessionSig for `url` and the `/v1/authorize` body.
+fn requests_raw(url: &str, n: usize) -> Vec<(SessionSig, String)> {
     let now = OffsetDateTime::now_utc();
     let mut grant = Capability::new();
     let _ = grant.add_ability("lit-pkp://*", "Threshold/Signing", vec![Caveat::new()]);
@@ -215,19 +247,14 @@ fn requests(url: &str, n: usize) -> Vec<Vec<u8>> {
                     &[url],
                 )
                 .expect("session sigs");
+            let sig = sigs.get(url).expect("entry").clone();
             let body = serde_json::json!({
-                "sessionSig": serde_json::to_value(sigs.get(url).expect("entry")).expect("json"),
+                "sessionSig": serde_json::to_value(&sig).expect("json"),
                 "resource": "lit-pkp://*",
                 "ability": "pkp-signing",
             })
             .to_string();
-            format!(
-                "POST /v1/authorize HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
-                url.trim_start_matches("http://"),
-                body.len(),
-                body
-            )
-            .into_bytes()
+            (sig, body)
         })
         .collect()
 }
@@ -386,9 +413,12 @@ fn one_mode(o: &Opts, verify: bool) -> Result<String, String> {
             }
         }
         let warm = run(port, &reqs, o, Duration::from_secs(o.warmup)).await;
+        let cpu0 = cpu_secs(pid);
         let res = run(port, &reqs, o, Duration::from_secs(o.duration)).await;
-        Ok::<_, String>((warm, res))
+        let cpu = cpu_secs(pid) - cpu0;
+        Ok::<_, String>((warm, (res, cpu)))
     })?;
+    let (res, node_cpu) = res;
     let (peak_kib, rss_kib_now) = rss_kib(pid);
     drop(node);
     let mut lat = res.latencies_us;
@@ -399,8 +429,14 @@ fn one_mode(o: &Opts, verify: bool) -> Result<String, String> {
     } else {
         "verify OFF (--insecure-no-verify)"
     };
+    let cpu_per_req = if res.requests > 0 {
+        node_cpu * 1e6 / res.requests as f64
+    } else {
+        0.0
+    };
     let line = format!(
-        "| {label} | {rps:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {:.1} | {} | {} |",
+        "| {label} | {rps:.0} | {:.2} | {cpu_per_req:.0} | {:.2} | {:.2} | {:.2} | {:.1} | {:.1} | {} | {} |",
+        node_cpu / res.elapsed.as_secs_f64(),
         pct(&lat, 0.50),
         pct(&lat, 0.99),
         pct(&lat, 1.0),
@@ -418,6 +454,39 @@ fn one_mode(o: &Opts, verify: bool) -> Result<String, String> {
     Ok(line)
 }
 
+/// In-process calibration on this machine: raw ed25519 `verify_strict`, and a warm
+/// `Verifier::verify` (AuthSig cached, in-memory stores), in µs per call.
+fn calibrate(url: &str) -> (f64, f64) {
+    use sessionsig::time::SystemClock;
+    use sessionsig::verify::{Policy, Request, UnverifiedSessionSig, Verifier};
+    let reqs = requests_raw(url, 1);
+    let (sig, _) = &reqs[0];
+    let n = 3000u32;
+    let key = SessionKeyPair::generate();
+    let msg = sig.signed_message.as_bytes();
+    let signature = key.sign(msg);
+    let public = key.public_key();
+    let t = Instant::now();
+    for _ in 0..n {
+        let _ = public.verify_strict(msg, &signature);
+    }
+    let ed = t.elapsed().as_secs_f64() * 1e6 / f64::from(n);
+    let Ok(verifier) = Verifier::new(url, Policy::default(), SystemClock) else {
+        return (ed, 0.0);
+    };
+    let unverified = UnverifiedSessionSig::from(sig.clone());
+    let op = Request::operation(
+        LitResource::parse("lit-pkp://*").expect("resource"),
+        LitAbility::PkpSigning,
+    );
+    let _ = verifier.verify(&unverified, &op);
+    let t = Instant::now();
+    for _ in 0..n {
+        let _ = verifier.verify(&unverified, &op);
+    }
+    (ed, t.elapsed().as_secs_f64() * 1e6 / f64::from(n))
+}
+
 fn main() {
     let o = match parse_args() {
         Ok(o) => o,
@@ -431,11 +500,22 @@ fn main() {
         .unwrap_or(0);
     println!(
         "POST /v1/authorize, {} warm sessions, {} keep-alive connections from 1 generator thread, node --worker-threads {} --blocking-threads {}, store {}, {} s (+{} s warm-up), {} CPUs",
-        o.sessions, o.connections, o.node_threads, o.blocking_threads, o.store, o.duration, o.warmup, cpus
+        o.sessions,
+        o.connections,
+        o.node_threads,
+        if o.blocking_threads == 0 { "<default>".to_owned() } else { o.blocking_threads.to_string() },
+        o.store,
+        o.duration,
+        o.warmup,
+        cpus
+    );
+    let (ed, warm) = calibrate("http://127.0.0.1:7470");
+    println!(
+        "calibration, in process on this machine: ed25519 verify_strict {ed:.1} µs; warm Verifier::verify (AuthSig cached, memory stores) {warm:.1} µs"
     );
     println!();
-    println!("| mode | requests/s | p50 ms | p99 ms | max ms | node peak RSS MiB | node RSS at end MiB | requests | errors |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("| mode | requests/s | node CPUs busy | node CPU µs/request | p50 ms | p99 ms | max ms | node peak RSS MiB | node RSS at end MiB | requests | errors |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     let modes: &[bool] = match o.mode.as_str() {
         "verify" => &[true],
         "no-verify" => &[false],

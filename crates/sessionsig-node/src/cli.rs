@@ -57,7 +57,7 @@ pub struct CommonArgs {
     /// Async worker threads per process (default: number of CPUs).
     #[arg(long, value_name = "N")]
     pub worker_threads: Option<usize>,
-    /// Most threads verifying or waiting on the store at once (default 64).
+    /// Most threads verifying or waiting on the store at once (default 2 × CPUs, at least 8).
     #[arg(long, value_name = "N")]
     pub blocking_threads: Option<usize>,
     /// Turn verification OFF on /v1/authorize (load comparisons only; needs
