@@ -8,6 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 use sessionsig::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 /// Map a SQLite failure to the core's store error.
 pub(crate) fn db(e: rusqlite::Error) -> Error {
@@ -39,10 +40,15 @@ impl Sqlite {
         let mut writer = Connection::open(path)
             .map_err(|e| Error::Store(format!("sqlite: cannot open {}: {e}", path.display())))?;
         writer.busy_timeout(busy).map_err(db)?;
+        // SQLite answers "busy" without waiting when two connections would deadlock upgrading
+        // their locks (two first opens of one new file switching it to WAL at once, say), so
+        // the set-up steps are retried until the busy timeout is spent.
+        let deadline = Instant::now() + busy;
         // WAL: readers never block the writer nor the writer them; commits append to the log.
-        let mode: String = writer
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(db)?;
+        let mode: String = retry_busy(deadline, || {
+            writer.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        })
+        .map_err(db)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::Store(format!(
                 "sqlite: could not switch {} to WAL (journal mode is {mode})",
@@ -53,7 +59,7 @@ impl Sqlite {
         writer
             .execute_batch("PRAGMA synchronous = FULL")
             .map_err(db)?;
-        migrate(&mut writer)?;
+        retry_busy(deadline, || migrate(&mut writer))?;
         // Readers open the same file even if the process changes directory later.
         let path: PathBuf = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
         let readers = Pool::new(
@@ -203,25 +209,20 @@ impl Sqlite {
 
 /// Apply the migrations this build knows and the database has not seen, in one
 /// `BEGIN IMMEDIATE` transaction (so two processes opening a new file at once do not race).
-fn migrate(conn: &mut Connection) -> Result<()> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(db)?;
+fn migrate(conn: &mut Connection) -> std::result::Result<(), MigrateError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS sessionsig_migrations (
              version     INTEGER PRIMARY KEY,
              description TEXT NOT NULL,
              applied_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
          )",
-    )
-    .map_err(db)?;
-    let current: i32 = tx
-        .query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM sessionsig_migrations",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(db)?;
+    )?;
+    let current: i32 = tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM sessionsig_migrations",
+        [],
+        |r| r.get(0),
+    )?;
     for Migration {
         version,
         description,
@@ -229,16 +230,83 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         ..
     } in MIGRATIONS.iter().filter(|m| m.version > current)
     {
-        tx.execute_batch(sqlite).map_err(|e| {
-            Error::Store(format!("sqlite: migration {version} ({description}): {e}"))
+        tx.execute_batch(sqlite).map_err(|source| MigrateError {
+            step: Some((*version, description)),
+            source,
         })?;
         tx.execute(
             "INSERT INTO sessionsig_migrations (version, description) VALUES (?1, ?2)",
             params![version, description],
-        )
-        .map_err(db)?;
+        )?;
     }
-    tx.commit().map_err(db)
+    Ok(tx.commit()?)
+}
+
+/// A failed migration: the step that failed (if it was one), and SQLite's error.
+struct MigrateError {
+    step: Option<(i32, &'static str)>,
+    source: rusqlite::Error,
+}
+
+impl From<rusqlite::Error> for MigrateError {
+    fn from(source: rusqlite::Error) -> Self {
+        MigrateError { step: None, source }
+    }
+}
+
+impl From<MigrateError> for Error {
+    fn from(e: MigrateError) -> Self {
+        match e.step {
+            Some((version, description)) => Error::Store(format!(
+                "sqlite: migration {version} ({description}): {}",
+                e.source
+            )),
+            None => db(e.source),
+        }
+    }
+}
+
+/// An error that may be SQLite refusing for a lock another connection holds.
+trait MaybeBusy {
+    /// The SQLite error behind it.
+    fn sqlite(&self) -> &rusqlite::Error;
+
+    /// Whether SQLite refused for a lock another connection holds.
+    fn is_busy(&self) -> bool {
+        matches!(
+            self.sqlite().sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+}
+
+impl MaybeBusy for rusqlite::Error {
+    fn sqlite(&self) -> &rusqlite::Error {
+        self
+    }
+}
+
+impl MaybeBusy for MigrateError {
+    fn sqlite(&self) -> &rusqlite::Error {
+        &self.source
+    }
+}
+
+/// Run `f` again while SQLite answers "busy", with a short growing pause, until `deadline`.
+fn retry_busy<T, E: MaybeBusy>(
+    deadline: Instant,
+    mut f: impl FnMut() -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match f() {
+            Err(e) if e.is_busy() && Instant::now() + pause < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -266,5 +334,50 @@ mod tests {
             })
             .unwrap_err();
         assert_eq!(ro.code(), "store_unavailable", "readers are read-only");
+    }
+
+    fn busy() -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY), None)
+    }
+
+    #[test]
+    fn busy_set_up_steps_are_retried_until_the_deadline() {
+        // Busy twice, then through: retried, and the answer is the third try's.
+        let mut tries = 0;
+        let out = retry_busy(Instant::now() + Duration::from_secs(5), || {
+            tries += 1;
+            if tries < 3 {
+                Err(busy())
+            } else {
+                Ok(tries)
+            }
+        });
+        assert_eq!(out.unwrap(), 3);
+        // Busy for ever: gives up with SQLite's busy error once the deadline has passed.
+        let start = Instant::now();
+        let mut tries = 0;
+        let err = retry_busy::<(), _>(start + Duration::from_millis(30), || {
+            tries += 1;
+            Err(busy())
+        })
+        .unwrap_err();
+        assert!(err.is_busy());
+        assert!(tries > 1, "retried before giving up");
+        // Any other error is returned at once.
+        let mut tries = 0;
+        let err = retry_busy::<(), _>(Instant::now() + Duration::from_secs(5), || {
+            tries += 1;
+            Err(rusqlite::Error::QueryReturnedNoRows)
+        })
+        .unwrap_err();
+        assert!(!err.is_busy());
+        assert_eq!(tries, 1);
+        // A failed migration step keeps its name in the store error.
+        let e: Error = MigrateError {
+            step: Some((7, "add things")),
+            source: busy(),
+        }
+        .into();
+        assert!(e.to_string().contains("migration 7 (add things)"), "{e}");
     }
 }
