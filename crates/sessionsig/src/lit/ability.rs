@@ -29,6 +29,17 @@ impl LitResourcePrefix {
         LitResourcePrefix::LitAction,
     ];
 
+    /// The ReCap key of every resource of this prefix, `<prefix>://*`.
+    pub fn wildcard_key(self) -> &'static str {
+        match self {
+            LitResourcePrefix::AccessControlCondition => "lit-accesscontrolcondition://*",
+            LitResourcePrefix::Pkp => "lit-pkp://*",
+            LitResourcePrefix::RateLimitIncrease => "lit-ratelimitincrease://*",
+            LitResourcePrefix::PaymentDelegation => "lit-paymentdelegation://*",
+            LitResourcePrefix::LitAction => "lit-litaction://*",
+        }
+    }
+
     /// The wire name (`lit-pkp`, …).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -140,9 +151,15 @@ impl LitAbility {
     }
 
     /// The ReCap ability key, `namespace/name` (e.g. `Threshold/Decryption`).
-    pub fn recap_key(self) -> String {
-        let (ns, name) = self.recap();
-        format!("{ns}/{name}")
+    pub fn recap_key(self) -> &'static str {
+        match self {
+            LitAbility::AccessControlConditionDecryption => "Threshold/Decryption",
+            LitAbility::AccessControlConditionSigning | LitAbility::PkpSigning => {
+                "Threshold/Signing"
+            }
+            LitAbility::RateLimitIncreaseAuth | LitAbility::PaymentDelegation => "Auth/Auth",
+            LitAbility::LitActionExecution => "Threshold/Execution",
+        }
     }
 
     /// The one resource prefix this ability applies to.
@@ -221,7 +238,7 @@ mod tests {
             assert_eq!(a.as_str().parse::<LitAbility>().unwrap(), a);
             assert!(a.applies_to(a.prefix()));
             assert!(a.prefix().abilities().contains(&a));
-            assert_eq!(LitAbility::from_recap(a.prefix(), &a.recap_key()), Some(a));
+            assert_eq!(LitAbility::from_recap(a.prefix(), a.recap_key()), Some(a));
         }
         assert_eq!(
             "LIT-PKP".parse::<LitResourcePrefix>().unwrap_err().code(),
@@ -253,8 +270,12 @@ mod tests {
             (P::PaymentDelegation, A::PaymentDelegation, "Auth/Auth"),
             (P::LitAction, A::LitActionExecution, "Threshold/Execution"),
         ];
+        for p in LitResourcePrefix::ALL {
+            assert_eq!(p.wildcard_key(), format!("{}://*", p.as_str()));
+        }
         for (p, a, key) in table {
             assert_eq!(a.recap_key(), key);
+            assert_eq!(a.recap_key(), format!("{}/{}", a.recap().0, a.recap().1));
             for q in P::ALL {
                 assert_eq!(a.applies_to(q), q == p, "{a} on {q}");
                 let expect = (q == p).then_some(a);

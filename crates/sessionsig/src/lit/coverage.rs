@@ -74,17 +74,12 @@ pub fn grants<'a>(
     }
     let wanted = ability.recap_key();
     let wildcard_key = resource.wildcard_key();
-    let exact_key = resource.key();
-    let keys: &[&str] = if resource.is_wildcard() {
-        &[&wildcard_key]
-    } else {
-        &[&exact_key, &wildcard_key]
-    };
-    for key in keys {
-        let Some((key, abilities)) = cap.att().get_key_value(*key) else {
+    let exact_key = (!resource.is_wildcard()).then(|| resource.key());
+    for key in exact_key.as_deref().into_iter().chain([wildcard_key]) {
+        let Some((key, abilities)) = cap.att().get_key_value(key) else {
             continue;
         };
-        for ability_key in [wanted.as_str(), ANY_ABILITY] {
+        for ability_key in [wanted, ANY_ABILITY] {
             if let Some((ability_key, caveats)) = abilities.get_key_value(ability_key) {
                 if !caveats.is_empty() {
                     out.push(Grant {

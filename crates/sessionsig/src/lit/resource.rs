@@ -96,8 +96,8 @@ impl LitResource {
     }
 
     /// The wildcard key of this resource's prefix, `<prefix>://*`.
-    pub fn wildcard_key(&self) -> String {
-        format!("{}://{WILDCARD}", self.prefix.as_str())
+    pub fn wildcard_key(&self) -> &'static str {
+        self.prefix.wildcard_key()
     }
 
     /// Whether this is the wildcard `<prefix>://*`.
@@ -179,7 +179,7 @@ impl Capability {
                 resource.prefix()
             )));
         }
-        self.add_ability(&resource.key(), &ability.recap_key(), vec![caveat])
+        self.add_ability(&resource.key(), ability.recap_key(), vec![caveat])
     }
 }
 

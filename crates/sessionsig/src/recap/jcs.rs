@@ -131,8 +131,8 @@ fn write_js(out: &mut String, value: &Value) {
 }
 
 /// A JavaScript "array index" property key: the canonical decimal form of an integer in
-/// `0..2^32 - 1`.
-fn array_index(key: &str) -> Option<u32> {
+/// `0..2^32 - 1` (JavaScript orders such object keys first, numerically).
+pub(crate) fn array_index(key: &str) -> Option<u32> {
     if key.is_empty() || key.len() > 10 || !key.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

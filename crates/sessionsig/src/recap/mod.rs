@@ -206,57 +206,62 @@ impl Capability {
     /// Errors: [`Error::RecapDecode`] for a wrong shape, [`Error::RecapInvalid`] for a bad
     /// ability, resource URI or caveat (not an object, nested too deep).
     pub fn from_json_value(value: &Value) -> Result<Capability> {
-        let top = value
-            .as_object()
-            .ok_or_else(|| shape("the capability is not a JSON object"))?;
-        for key in top.keys() {
-            if key != "att" && key != "prf" {
-                return Err(shape(format!("unexpected top-level key {key:?}")));
-            }
+        Self::from_json_owned(value.clone())
+    }
+
+    /// [`Capability::from_json_value`] taking the value, so its strings and caveat objects
+    /// move into the capability instead of being copied.
+    fn from_json_owned(value: Value) -> Result<Capability> {
+        let Value::Object(mut top) = value else {
+            return Err(shape("the capability is not a JSON object"));
+        };
+        if let Some(key) = top.keys().find(|k| *k != "att" && *k != "prf") {
+            return Err(shape(format!("unexpected top-level key {key:?}")));
         }
-        let att_v = top.get("att").ok_or_else(|| shape("missing \"att\""))?;
-        let prf_v = top.get("prf").ok_or_else(|| shape("missing \"prf\""))?;
-        let att_o = att_v
-            .as_object()
-            .ok_or_else(|| shape("\"att\" is not an object"))?;
+        let att_v = top.remove("att").ok_or_else(|| shape("missing \"att\""))?;
+        let prf_v = top.remove("prf").ok_or_else(|| shape("missing \"prf\""))?;
+        let Value::Object(att_o) = att_v else {
+            return Err(shape("\"att\" is not an object"));
+        };
         let mut att = Attenuations::new();
         for (resource, abilities_v) in att_o {
-            check_resource(resource)?;
-            let abilities_o = abilities_v
-                .as_object()
-                .ok_or_else(|| shape(format!("the abilities of {resource:?} are not an object")))?;
+            check_resource(&resource)?;
+            let Value::Object(abilities_o) = abilities_v else {
+                return Err(shape(format!(
+                    "the abilities of {resource:?} are not an object"
+                )));
+            };
             let mut abilities = BTreeMap::new();
             for (ability, caveats_v) in abilities_o {
-                check_ability(ability)?;
-                let list = caveats_v.as_array().ok_or_else(|| {
-                    Error::RecapInvalid(format!(
+                check_ability(&ability)?;
+                let Value::Array(list) = caveats_v else {
+                    return Err(Error::RecapInvalid(format!(
                         "the caveats of {ability:?} on {resource:?} are not an array"
-                    ))
-                })?;
+                    )));
+                };
                 let mut caveats = Vec::with_capacity(list.len());
                 for c in list {
-                    let obj = c.as_object().ok_or_else(|| {
-                        Error::RecapInvalid(format!(
+                    let Value::Object(mut caveat) = c else {
+                        return Err(Error::RecapInvalid(format!(
                             "a caveat of {ability:?} on {resource:?} is not an object"
-                        ))
-                    })?;
-                    let mut caveat = obj.clone();
+                        )));
+                    };
                     normalize_caveat(&mut caveat)?;
                     caveats.push(caveat);
                 }
-                abilities.insert(ability.clone(), caveats);
+                abilities.insert(ability, caveats);
             }
-            att.insert(resource.clone(), abilities);
+            att.insert(resource, abilities);
         }
-        let prf_a = prf_v
-            .as_array()
-            .ok_or_else(|| shape("\"prf\" is not an array"))?;
+        let Value::Array(prf_a) = prf_v else {
+            return Err(shape("\"prf\" is not an array"));
+        };
         let mut prf = Vec::with_capacity(prf_a.len());
         for p in prf_a {
-            let s = p
-                .as_str()
-                .ok_or_else(|| shape("a \"prf\" entry is not a string"))?;
-            prf.push(s.to_owned());
+            let Value::String(s) = p else {
+                return Err(shape("a \"prf\" entry is not a string"));
+            };
+            prf.push(s);
         }
         Ok(Capability { att, prf })
     }
@@ -266,7 +271,7 @@ impl Capability {
     pub fn from_json(json: &str) -> Result<Capability> {
         let value: Value =
             serde_json::from_str(json).map_err(|e| Error::RecapDecode(format!("JSON: {e}")))?;
-        Self::from_json_value(&value)
+        Self::from_json_owned(value)
     }
 
     /// `urn:recap:` + unpadded base64url of [`Capability::to_jcs`].
@@ -306,7 +311,7 @@ impl Capability {
             .decode(unpadded)
             .map_err(|e| Error::RecapDecode(format!("base64url: {e}")))?;
         let value = strict::parse_sorted(&bytes)?;
-        Self::from_json_value(&value)
+        Self::from_json_owned(value)
     }
 
     /// The ReCap of a SIWE message, given its `Resources`: only the **last** entry counts. `None`

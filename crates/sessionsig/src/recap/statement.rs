@@ -1,9 +1,8 @@
 //! The human-readable text a ReCap adds to the SIWE statement (ERC-5573).
 
-use super::jcs::cmp_utf16;
+use super::jcs::{array_index, cmp_utf16};
 use super::Capability;
 use crate::error::{Error, Result};
-use std::fmt::Write as _;
 
 /// The fixed opening of every ReCap statement.
 pub const STATEMENT_PREFIX: &str =
@@ -31,18 +30,46 @@ fn render(cap: &Capability, order: NamespaceOrder) -> String {
             continue;
         };
         for (namespace, names) in group(abilities.keys(), order) {
-            let _ = write!(out, " ({section}) '{namespace}': ");
+            // Plain pushes rather than `write!`: this runs on every cold verification.
+            out.push_str(" (");
+            push_decimal(&mut out, section);
+            out.push_str(") '");
+            out.push_str(namespace);
+            out.push_str("': ");
             for (i, name) in names.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                let _ = write!(out, "'{name}'");
+                out.push('\'');
+                out.push_str(name);
+                out.push('\'');
             }
-            let _ = write!(out, " for '{resource}'.");
+            out.push_str(" for '");
+            out.push_str(resource);
+            out.push_str("'.");
             section += 1;
         }
     }
     out
+}
+
+/// Append `n` in decimal.
+fn push_decimal(out: &mut String, n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        // `n % 10` < 10, so the cast keeps the value.
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
 }
 
 /// Group `namespace/name` ability strings by namespace.
@@ -72,25 +99,10 @@ fn group<'a>(
         NamespaceOrder::JavaScript => {
             // Stable sort: array-index keys first (ascending numerically), others keep
             // first-appearance order.
-            groups.sort_by_key(|(ns, _)| js_array_index(ns).map_or(u64::MAX, u64::from));
+            groups.sort_by_key(|(ns, _)| array_index(ns).map_or(u64::MAX, u64::from));
         }
     }
     groups
-}
-
-fn js_array_index(key: &str) -> Option<u32> {
-    if key.is_empty() || key.len() > 10 || !key.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    if key.len() > 1 && key.starts_with('0') {
-        return None;
-    }
-    let n: u64 = key.parse().ok()?;
-    if n < u64::from(u32::MAX) {
-        u32::try_from(n).ok()
-    } else {
-        None
-    }
 }
 
 impl Capability {
@@ -227,6 +239,34 @@ mod tests {
             ("credential:*", "credential/revoke"),
         ]);
         assert!(check_statement(Some(&t), &more).is_err());
+    }
+
+    #[test]
+    fn section_numbers_past_nine() {
+        let names: Vec<(String, String)> = (0..12)
+            .map(|i| (format!("https://x.test/{i:02}"), "a/b".to_owned()))
+            .collect();
+        let mut c = Capability::new();
+        for (r, a) in &names {
+            c.add_ability(r, a, vec![Default::default()]).unwrap();
+        }
+        let t = c.statement();
+        assert!(
+            t.contains(
+                " (9) 'a': 'b' for 'https://x.test/08'. (10) 'a': 'b' for 'https://x.test/09'."
+            ),
+            "{t}"
+        );
+        assert!(
+            t.ends_with(" (12) 'a': 'b' for 'https://x.test/11'."),
+            "{t}"
+        );
+        let mut out = String::new();
+        for n in [0, 7, 10, 99, 100, 12345, usize::MAX] {
+            out.clear();
+            push_decimal(&mut out, n);
+            assert_eq!(out, n.to_string());
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Ed25519 session keys: generation, the Lit JSON key-file layouts, strict public keys.
 
 use crate::error::{Error, Result};
-use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey, Verifier as _, VerifyingKey};
 use std::fmt;
 use zeroize::Zeroizing;
 
@@ -148,16 +148,19 @@ impl SessionPublicKey {
         let mut bytes = [0u8; 32];
         hex::decode_to_slice(text, &mut bytes)
             .map_err(|_| Error::InvalidSessionKey("not hexadecimal".into()))?;
+        // Refuse non-canonical encodings (y >= p), which decode to the same point as their
+        // canonical twin y - p: one key must have one hex spelling (revocations name it).
+        // (`VerifyingKey` keeps the bytes it was given, so re-encoding it would not tell.)
+        // The other non-canonical form, x = 0 with the sign bit set, is a small-order point.
+        if !is_canonical_y(&bytes) {
+            return Err(Error::InvalidSessionKey(
+                "non-canonical ed25519 encoding".into(),
+            ));
+        }
         let key = VerifyingKey::from_bytes(&bytes)
             .map_err(|_| Error::InvalidSessionKey("not an ed25519 point".into()))?;
         if key.is_weak() {
             return Err(Error::InvalidSessionKey("small-order ed25519 key".into()));
-        }
-        // Refuse non-canonical encodings: the decoded point must re-encode to the same bytes.
-        if key.to_bytes() != bytes {
-            return Err(Error::InvalidSessionKey(
-                "non-canonical ed25519 encoding".into(),
-            ));
         }
         Ok(SessionPublicKey(key))
     }
@@ -167,14 +170,69 @@ impl SessionPublicKey {
         hex::encode(self.0.to_bytes())
     }
 
-    /// Strict ed25519 verification (RFC 8032 plus rejection of malleable signatures and
-    /// small-order components), over exactly `message`.
+    /// Strict ed25519 verification over exactly `message`: RFC 8032 with a canonical `s`
+    /// (`s < ℓ`, so no malleability), a key that is canonical and not of small order, and an
+    /// `R` that is not of small order — the rules of ed25519-dalek's `verify_strict`.
+    ///
+    /// It runs dalek's RFC 8032 `verify` (which checks `s < ℓ` and compares the recomputed
+    /// `R' = [s]B - [k]A`, always canonically encoded, with the received `R` bytes) plus the
+    /// two small-order rules, done without `verify_strict`'s decompression of `R` (a field
+    /// square root): the key was checked once when it was parsed (a `SessionPublicKey` is
+    /// never of small order), and `R` is compared with the canonical encodings of the eight
+    /// small-order points. A non-canonical or off-curve `R` can never equal the canonical
+    /// `R'`, so it fails the comparison, as it fails `verify_strict`. The differential test
+    /// `strict_verification_matches_verify_strict` holds the two to the same answers.
     pub fn verify_strict(&self, message: &[u8], signature: &[u8; 64]) -> Result<()> {
+        let r = signature.first_chunk::<32>();
+        if r.is_some_and(|r| SMALL_ORDER_ENCODINGS.contains(r)) {
+            return Err(Error::BadSessionSignature);
+        }
         let sig = ed25519_dalek::Signature::from_bytes(signature);
         self.0
-            .verify_strict(message, &sig)
+            .verify(message, &sig)
             .map_err(|_| Error::BadSessionSignature)
     }
+}
+
+/// The canonical encodings of the eight ed25519 points of small order (the 8-torsion
+/// subgroup; checked against curve25519-dalek's `EIGHT_TORSION` in the tests).
+const SMALL_ORDER_ENCODINGS: [[u8; 32]; 8] = [
+    hex32("0100000000000000000000000000000000000000000000000000000000000000"),
+    hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+    hex32("0000000000000000000000000000000000000000000000000000000000000080"),
+    hex32("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+    hex32("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+    hex32("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85"),
+    hex32("0000000000000000000000000000000000000000000000000000000000000000"),
+    hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"),
+];
+
+/// 64 lowercase hex characters → 32 bytes, at compile time (a bad literal fails the build).
+const fn hex32(text: &str) -> [u8; 32] {
+    const fn nibble(c: u8) -> u8 {
+        match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => panic!("not a lowercase hex digit"),
+        }
+    }
+    let t = text.as_bytes();
+    assert!(t.len() == 64, "not 64 hex digits");
+    let mut out = [0u8; 32];
+    let mut i = 0;
+    while i < 32 {
+        out[i] = nibble(t[2 * i]) << 4 | nibble(t[2 * i + 1]);
+        i += 1;
+    }
+    out
+}
+
+/// Is the y coordinate of an encoded ed25519 point (the low 255 bits, little-endian) below
+/// p = 2^255 - 19?
+fn is_canonical_y(bytes: &[u8; 32]) -> bool {
+    // y >= p exactly when the top byte (sign bit cleared) is 0x7f, bytes 1..=30 are 0xff and
+    // the lowest byte is at least 0xed.
+    !(bytes[31] & 0x7f == 0x7f && bytes[1..31].iter().all(|&b| b == 0xff) && bytes[0] >= 0xed)
 }
 
 impl fmt::Debug for SessionPublicKey {
@@ -231,6 +289,163 @@ mod tests {
         let identity = format!("01{}", "00".repeat(31));
         assert!(SessionPublicKey::parse_hex(&identity).is_err());
         assert!(SessionPublicKey::parse_hex("abcd").is_err());
+    }
+
+    #[test]
+    fn non_canonical_encodings_are_refused() {
+        // y = p + k encodes the same point as y = k (p = 2^255 - 19). Find such points that
+        // are on the curve and not of small order: dalek decodes both spellings to one point.
+        let mut found = 0;
+        for k in 0u8..=18 {
+            let mut canonical = [0u8; 32];
+            canonical[0] = k;
+            let mut twin = [0xffu8; 32];
+            twin[0] = 0xed + k;
+            twin[31] = 0x7f;
+            for sign in [0u8, 0x80] {
+                canonical[31] = sign;
+                twin[31] = 0x7f | sign;
+                let Ok(point) = VerifyingKey::from_bytes(&canonical) else {
+                    continue;
+                };
+                if point.is_weak() {
+                    continue;
+                }
+                let decoded = VerifyingKey::from_bytes(&twin).unwrap();
+                assert_eq!(decoded.to_edwards(), point.to_edwards());
+                assert!(SessionPublicKey::parse_hex(&hex::encode(canonical)).is_ok());
+                let e = SessionPublicKey::parse_hex(&hex::encode(twin)).unwrap_err();
+                assert_eq!(e.code(), "invalid_session_key");
+                assert!(e.to_string().contains("non-canonical"), "{e}");
+                found += 1;
+            }
+        }
+        assert!(found > 0, "no non-canonical twin found among y < 19");
+        // The largest canonical y (p - 1) is not refused for its spelling.
+        let mut below_p = [0xffu8; 32];
+        below_p[0] = 0xec;
+        below_p[31] = 0x7f;
+        assert!(super::is_canonical_y(&below_p));
+        below_p[0] = 0xed;
+        assert!(!super::is_canonical_y(&below_p));
+    }
+
+    /// dalek's own `verify_strict`, the rules ours must match.
+    fn dalek_strict(key: &SessionPublicKey, msg: &[u8], sig: &[u8; 64]) -> bool {
+        key.0
+            .verify_strict(msg, &ed25519_dalek::Signature::from_bytes(sig))
+            .is_ok()
+    }
+
+    fn ours(key: &SessionPublicKey, msg: &[u8], sig: &[u8; 64]) -> bool {
+        key.verify_strict(msg, sig).is_ok()
+    }
+
+    #[test]
+    fn small_order_table_is_the_eight_torsion() {
+        let mut expected: Vec<[u8; 32]> = curve25519_dalek::constants::EIGHT_TORSION
+            .iter()
+            .map(|p| p.compress().to_bytes())
+            .collect();
+        let mut table = SMALL_ORDER_ENCODINGS.to_vec();
+        expected.sort();
+        table.sort();
+        assert_eq!(table, expected);
+    }
+
+    #[test]
+    fn strict_verification_matches_verify_strict() {
+        use curve25519_dalek::scalar::Scalar;
+        use sha2::{Digest, Sha512};
+        let mut cases = 0;
+        for seed in 1u8..=4 {
+            let pair = SessionKeyPair::from_seed(&[seed; 32]);
+            let key = pair.public_key();
+            let msg = format!("message {seed}").into_bytes();
+            let good = pair.sign(&msg);
+            assert!(ours(&key, &msg, &good) && dalek_strict(&key, &msg, &good));
+            // Every single-bit change of the signature.
+            for bit in 0..512 {
+                let mut bad = good;
+                bad[bit / 8] ^= 1 << (bit % 8);
+                assert_eq!(
+                    ours(&key, &msg, &bad),
+                    dalek_strict(&key, &msg, &bad),
+                    "bit {bit}"
+                );
+                assert!(!ours(&key, &msg, &bad));
+                cases += 1;
+            }
+            // A non-canonical s (s + ℓ) verifies under lax rules only: refused.
+            let s = Scalar::from_canonical_bytes(good[32..].try_into().unwrap()).unwrap();
+            let ell_bytes = {
+                let mut b = (-Scalar::ONE).to_bytes();
+                b[0] += 1; // ℓ - 1 + 1, as little-endian bytes (no carry: ℓ ends in 0xed).
+                b
+            };
+            let mut sum = [0u8; 32];
+            let mut carry = 0u16;
+            for i in 0..32 {
+                let v = u16::from(s.to_bytes()[i]) + u16::from(ell_bytes[i]) + carry;
+                sum[i] = (v & 0xff) as u8;
+                carry = v >> 8;
+            }
+            if carry == 0 {
+                let mut bad = good;
+                bad[32..].copy_from_slice(&sum);
+                assert!(!ours(&key, &msg, &bad) && !dalek_strict(&key, &msg, &bad));
+                cases += 1;
+            }
+            // R of small order in every encoding (canonical ones, and y + p spellings), with
+            // the real s and with an s that makes the RFC 8032 equation hold for R = identity.
+            let a = pair.signing.to_scalar();
+            let mut noncanonical = Vec::new();
+            for k in 0u8..=18 {
+                let mut twin = [0xffu8; 32];
+                twin[0] = 0xed + k;
+                twin[31] = 0x7f;
+                noncanonical.push(twin);
+                twin[31] = 0xff;
+                noncanonical.push(twin);
+            }
+            for r in SMALL_ORDER_ENCODINGS.iter().chain(noncanonical.iter()) {
+                let mut bad = good;
+                bad[..32].copy_from_slice(r);
+                assert_eq!(ours(&key, &msg, &bad), dalek_strict(&key, &msg, &bad));
+                assert!(!ours(&key, &msg, &bad));
+                // s = k·a makes [s]B - [k]A the identity: lax RFC 8032 `verify` accepts when
+                // R is the identity's encoding; the strict rules must not.
+                let mut h = Sha512::new();
+                h.update(r);
+                h.update(key.0.as_bytes());
+                h.update(&msg);
+                let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
+                bad[32..].copy_from_slice((k * a).as_bytes());
+                if r == &SMALL_ORDER_ENCODINGS[0] {
+                    assert!(key
+                        .0
+                        .verify(&msg, &ed25519_dalek::Signature::from_bytes(&bad))
+                        .is_ok());
+                }
+                assert_eq!(ours(&key, &msg, &bad), dalek_strict(&key, &msg, &bad));
+                assert!(!ours(&key, &msg, &bad));
+                cases += 2;
+            }
+        }
+        assert!(cases > 2000);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn random_signatures_get_the_same_answer(
+            seed in proptest::array::uniform32(proptest::num::u8::ANY),
+            sig in proptest::collection::vec(proptest::num::u8::ANY, 64),
+            msg in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+        ) {
+            let key = SessionKeyPair::from_seed(&seed).public_key();
+            let sig: [u8; 64] = sig.try_into().unwrap();
+            proptest::prop_assert_eq!(ours(&key, &msg, &sig), dalek_strict(&key, &msg, &sig));
+        }
     }
 
     #[test]

@@ -9,41 +9,86 @@
 //! (`[::000.000.010.001]` is accepted) as long as it has at most three digits and its value is at
 //! most 255. Outside brackets this makes no difference, since such a host is a valid `reg-name`.
 
-/// `unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"`
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-}
+// Byte classes, one bit each, looked up in a 256-entry table (the hot loops over long ReCap
+// URIs and statements cost one load per byte).
+const UNRESERVED: u16 = 1;
+const SUB_DELIM: u16 = 1 << 1;
+const GEN_DELIM: u16 = 1 << 2;
+/// `pchar` without its `pct-encoded` alternative: unreserved / sub-delims / ":" / "@".
+const PCHAR: u16 = 1 << 3;
+/// `pchar / "/"` (path bytes).
+const PATH: u16 = 1 << 4;
+/// `pchar / "/" / "?"` (query and fragment bytes).
+const QUERY: u16 = 1 << 5;
+/// `unreserved / sub-delims / ":"` (userinfo and IPvFuture bytes).
+const USERINFO: u16 = 1 << 6;
+/// EIP-4361 statement bytes: `reserved / unreserved / " "`.
+const STATEMENT: u16 = 1 << 7;
 
-/// `sub-delims = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "="`
-fn is_sub_delim(b: u8) -> bool {
-    matches!(
+const fn class_of(b: u8) -> u16 {
+    let unreserved = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    let sub = matches!(
         b,
         b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
-    )
+    );
+    let gen = matches!(b, b':' | b'/' | b'?' | b'#' | b'[' | b']' | b'@');
+    let pchar = unreserved || sub || b == b':' || b == b'@';
+    let mut c = 0;
+    if unreserved {
+        c |= UNRESERVED;
+    }
+    if sub {
+        c |= SUB_DELIM;
+    }
+    if gen {
+        c |= GEN_DELIM;
+    }
+    if pchar {
+        c |= PCHAR;
+    }
+    if pchar || b == b'/' {
+        c |= PATH;
+    }
+    if pchar || b == b'/' || b == b'?' {
+        c |= QUERY;
+    }
+    if unreserved || sub || b == b':' {
+        c |= USERINFO;
+    }
+    if unreserved || gen || sub || b == b' ' {
+        c |= STATEMENT;
+    }
+    c
 }
 
-/// `gen-delims = ":" / "/" / "?" / "#" / "[" / "]" / "@"`
-fn is_gen_delim(b: u8) -> bool {
-    matches!(b, b':' | b'/' | b'?' | b'#' | b'[' | b']' | b'@')
+const CLASSES: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = class_of(i as u8);
+        i += 1;
+    }
+    t
+};
+
+/// Whether byte `b` is in any of the classes of `mask`.
+#[inline(always)]
+fn is(b: u8, mask: u16) -> bool {
+    CLASSES[usize::from(b)] & mask != 0
 }
 
-/// `pchar` without its `pct-encoded` alternative.
-fn is_pchar_byte(b: u8) -> bool {
-    is_unreserved(b) || is_sub_delim(b) || b == b':' || b == b'@'
-}
-
-/// `*( pct-encoded / <a byte accepted by allowed> )` over the whole input.
-fn pct_seq(s: &[u8], allowed: impl Fn(u8) -> bool) -> bool {
+/// `*( pct-encoded / <a byte of the classes of mask> )` over the whole input.
+fn pct_seq(s: &[u8], mask: u16) -> bool {
     let mut i = 0;
     while let Some(&b) = s.get(i) {
-        if b == b'%' {
+        if is(b, mask) {
+            i += 1;
+        } else if b == b'%' {
             let hex = |j: usize| s.get(j).is_some_and(u8::is_ascii_hexdigit);
             if !(hex(i + 1) && hex(i + 2)) {
                 return false;
             }
             i += 3;
-        } else if allowed(b) {
-            i += 1;
         } else {
             return false;
         }
@@ -68,8 +113,7 @@ pub fn is_scheme(s: &str) -> bool {
 /// EIP-4361 `statement = *( reserved / unreserved / " " )`: no `%`, `"`, `<`, `>`, `\`, `^`,
 /// `` ` ``, `{`, `|`, `}`, control characters (so no line break) or non-ASCII. May be empty.
 pub fn is_statement(s: &str) -> bool {
-    s.bytes()
-        .all(|b| is_unreserved(b) || is_gen_delim(b) || is_sub_delim(b) || b == b' ')
+    s.bytes().all(|b| is(b, STATEMENT))
 }
 
 /// `pct-encoded = "%" HEXDIG HEXDIG` (exactly one triplet).
@@ -80,9 +124,7 @@ pub fn is_pct_encoded(s: &str) -> bool {
 
 /// `userinfo = *( unreserved / pct-encoded / sub-delims / ":" )`
 pub fn is_userinfo(s: &str) -> bool {
-    pct_seq(s.as_bytes(), |b| {
-        is_unreserved(b) || is_sub_delim(b) || b == b':'
-    })
+    pct_seq(s.as_bytes(), USERINFO)
 }
 
 /// `IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )` (`v` case-insensitive,
@@ -97,19 +139,14 @@ pub fn is_ipv_future(s: &str) -> bool {
         return false;
     }
     match rest.get(hex_len..) {
-        Some([b'.', tail @ ..]) => {
-            !tail.is_empty()
-                && tail
-                    .iter()
-                    .all(|&c| is_unreserved(c) || is_sub_delim(c) || c == b':')
-        }
+        Some([b'.', tail @ ..]) => !tail.is_empty() && tail.iter().all(|&c| is(c, USERINFO)),
         _ => false,
     }
 }
 
 /// `reg-name = *( unreserved / pct-encoded / sub-delims )` (may be empty).
 pub fn is_reg_name(s: &str) -> bool {
-    pct_seq(s.as_bytes(), |b| is_unreserved(b) || is_sub_delim(b))
+    pct_seq(s.as_bytes(), UNRESERVED | SUB_DELIM)
 }
 
 /// One `dec-octet`: 1 to 3 digits with a value of at most 255 (leading zeros tolerated, see the
@@ -199,7 +236,7 @@ pub fn is_port(s: &str) -> bool {
 
 /// `segment = *pchar`; also EIP-4361's `request-id = *pchar`.
 pub fn is_segment(s: &str) -> bool {
-    pct_seq(s.as_bytes(), is_pchar_byte)
+    pct_seq(s.as_bytes(), PCHAR)
 }
 
 /// `segment-nz = 1*pchar`
@@ -209,7 +246,7 @@ pub fn is_segment_nz(s: &str) -> bool {
 
 /// `query = *( pchar / "/" / "?" )`
 pub fn is_query(s: &str) -> bool {
-    pct_seq(s.as_bytes(), |b| is_pchar_byte(b) || b == b'/' || b == b'?')
+    pct_seq(s.as_bytes(), QUERY)
 }
 
 /// `fragment = *( pchar / "/" / "?" )`
@@ -220,7 +257,7 @@ pub fn is_fragment(s: &str) -> bool {
 /// A path made of `segment`s separated by `/` (the union of RFC 3986's `path-abempty`,
 /// `path-absolute`, `path-rootless` and `path-empty` once the `//` of an authority is ruled out).
 fn is_path(s: &str) -> bool {
-    pct_seq(s.as_bytes(), |b| is_pchar_byte(b) || b == b'/')
+    pct_seq(s.as_bytes(), PATH)
 }
 
 /// EIP-4361 `nonce = 8*( ALPHA / DIGIT )`

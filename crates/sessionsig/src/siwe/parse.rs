@@ -66,13 +66,19 @@ impl<'a> Lines<'a> {
 
     /// Take a `<prefix><value>` line and return `(line number, value)`.
     fn field(&mut self, prefix: &str) -> Result<(usize, &'a str)> {
-        let expected = format!("`{prefix}…`");
-        let (n, line) = self.take(&expected)?;
+        let n = self.number();
+        let Some(line) = self.peek() else {
+            return Err(syntax(
+                n,
+                format!("unexpected end of message, expected `{prefix}…`"),
+            ));
+        };
+        self.next += 1;
         match line.strip_prefix(prefix) {
             Some(v) => Ok((n, v)),
             None => Err(syntax(
                 n,
-                format!("expected {expected}, found `{}`", quote(line)),
+                format!("expected `{prefix}…`, found `{}`", quote(line)),
             )),
         }
     }
@@ -129,8 +135,8 @@ pub(crate) fn address(value: &str) -> std::result::Result<Address, String> {
     let mut bytes = [0u8; 20];
     hex::decode_to_slice(hex, &mut bytes).map_err(|e| e.to_string())?;
     let addr = Address::from(bytes);
-    let checksummed = addr.to_checksum(None);
-    if checksummed != value {
+    let checksummed = addr.to_checksum_buffer(None);
+    if checksummed.as_str() != value {
         return Err(format!(
             "address `{value}` is not in EIP-55 checksum form (`{checksummed}`)"
         ));

@@ -14,11 +14,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
-/// One cached AuthSig: the exact message it was verified over, and the result.
+/// One cached AuthSig: the exact message it was verified over, the result, and when.
 #[derive(Debug)]
 struct Entry {
     message: String,
     verified: Arc<VerifiedAuthSig>,
+    verified_at: OffsetDateTime,
 }
 
 /// The cache. Cheap to share behind an `Arc`; all methods take `&self`.
@@ -59,6 +60,18 @@ impl AuthSigCache {
         now: OffsetDateTime,
         skew: Duration,
     ) -> Option<Arc<VerifiedAuthSig>> {
+        self.get_with_age(sig, message, now, skew).map(|(v, _)| v)
+    }
+
+    /// [`AuthSigCache::get`], with when the entry was verified (the `now` given to
+    /// [`AuthSigCache::insert`]).
+    pub fn get_with_age(
+        &self,
+        sig: &str,
+        message: &str,
+        now: OffsetDateTime,
+        skew: Duration,
+    ) -> Option<(Arc<VerifiedAuthSig>, OffsetDateTime)> {
         let found = self.auth_sigs.get(sig).filter(|e| e.message == message);
         match found {
             Some(e) => {
@@ -73,7 +86,7 @@ impl AuthSigCache {
                     return None;
                 }
                 self.hits.fetch_add(1, Ordering::Relaxed);
-                Some(e.verified.clone())
+                Some((e.verified.clone(), e.verified_at))
             }
             None => {
                 self.misses.fetch_add(1, Ordering::Relaxed);
@@ -82,12 +95,13 @@ impl AuthSigCache {
         }
     }
 
-    /// Remember a verified AuthSig.
+    /// Remember an AuthSig verified at `now`.
     pub fn insert(
         &self,
         sig: &str,
         message: &str,
         verified: VerifiedAuthSig,
+        now: OffsetDateTime,
     ) -> Arc<VerifiedAuthSig> {
         let verified = Arc::new(verified);
         self.auth_sigs.insert(
@@ -95,6 +109,7 @@ impl AuthSigCache {
             Arc::new(Entry {
                 message: message.to_owned(),
                 verified: verified.clone(),
+                verified_at: now,
             }),
         );
         verified

@@ -24,7 +24,7 @@ pub use stores::{
 };
 
 use crate::auth_sig::{
-    AuthSig, AuthSigPolicy, AuthSigRole, ContractWalletVerifier, VerifiedAuthSig,
+    AuthSig, AuthSigPolicy, AuthSigRole, ContractWalletVerifier, SignatureCheck, VerifiedAuthSig,
     VerifiedRevocation,
 };
 use crate::error::{Error, Result};
@@ -54,6 +54,11 @@ pub struct Policy {
     /// Accept `lit.bls` AuthSigs (Lit network-signed PKP sessions) without a BLS check.
     /// Off by default.
     pub trust_lit_bls: bool,
+    /// How long a contract wallet's ERC-1271 "yes" is trusted from the cache before the chain
+    /// is asked again (default 5 minutes), so that a wallet whose owner changed stops
+    /// verifying within that time. Zero asks the chain on every verification. Wallet (EOA)
+    /// signatures never change their answer and stay cached for the AuthSig's life.
+    pub contract_wallet_recheck: Duration,
 }
 
 impl Default for Policy {
@@ -65,6 +70,7 @@ impl Default for Policy {
             max_requests: 64,
             max_chain_length: 4,
             trust_lit_bls: false,
+            contract_wallet_recheck: Duration::minutes(5),
         }
     }
 }
@@ -300,8 +306,15 @@ impl<C: Clock> Verifier<C> {
         session_key: Option<&str>,
     ) -> Result<Arc<VerifiedAuthSig>> {
         let skew = self.policy.skew;
-        let v = match self.cache.get(&auth.sig, &auth.signed_message, now, skew) {
-            Some(v) => {
+        let recheck = self.policy.contract_wallet_recheck;
+        let cached = self
+            .cache
+            .get_with_age(&auth.sig, &auth.signed_message, now, skew)
+            .filter(|(v, verified_at)| {
+                v.check != SignatureCheck::ContractWallet || now - *verified_at < recheck
+            });
+        let v = match cached {
+            Some((v, _)) => {
                 check_role(&v.role, session_key)?;
                 v
             }
@@ -309,7 +322,7 @@ impl<C: Clock> Verifier<C> {
                 let (siwe, role) = auth.parse_siwe()?;
                 check_role(&role, session_key)?;
                 let v = auth.verify_timeless(siwe, role, &self.auth_policy())?;
-                self.cache.insert(&auth.sig, &auth.signed_message, v)
+                self.cache.insert(&auth.sig, &auth.signed_message, v, now)
             }
         };
         v.check_time(now, skew)?;

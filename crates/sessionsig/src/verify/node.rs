@@ -7,17 +7,22 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeIdentity {
     url: String,
+    host: String,
+    port: u16,
     host_port: String,
 }
 
 impl NodeIdentity {
     /// The identity of the node whose public URL is `url` (e.g. `https://127.0.0.1:7470`).
     pub fn new(url: &str) -> Result<Self> {
-        let host_port =
-            normalize(url).ok_or_else(|| Error::InvalidNodeUrl(url.chars().take(200).collect()))?;
+        let (host, port) =
+            split(url).ok_or_else(|| Error::InvalidNodeUrl(url.chars().take(200).collect()))?;
+        let host = canonical_host(host).to_ascii_lowercase();
         Ok(NodeIdentity {
             url: url.to_owned(),
-            host_port,
+            host_port: format!("{host}:{port}"),
+            host,
+            port,
         })
     }
 
@@ -31,16 +36,29 @@ impl NodeIdentity {
         &self.host_port
     }
 
-    /// Does `node_address` (from a signed message) name this node?
+    /// Does `node_address` (from a signed message) name this node? (No allocation: this runs
+    /// on every verification.)
     pub fn matches(&self, node_address: &str) -> bool {
-        normalize(node_address).is_some_and(|hp| hp == self.host_port)
+        split(node_address).is_some_and(|(host, port)| {
+            port == self.port && canonical_host(host).eq_ignore_ascii_case(&self.host)
+        })
     }
 }
 
-/// `scheme://host[:port][/path]` or `host[:port]` → `host:port`. `None` when there is no host.
-fn normalize(url: &str) -> Option<String> {
+/// `localhost` (any case) is `127.0.0.1`; any other host as written.
+fn canonical_host(host: &str) -> &str {
+    if host.eq_ignore_ascii_case("localhost") {
+        "127.0.0.1"
+    } else {
+        host
+    }
+}
+
+/// `scheme://host[:port][/path]` or `host[:port]` → `(host, port)`. `None` when there is no host
+/// or no port (neither written nor implied by an `http`/`https`/`ws`/`wss` scheme).
+fn split(url: &str) -> Option<(&str, u16)> {
     let (scheme, rest) = match url.find("://") {
-        Some(i) => (Some(url[..i].to_ascii_lowercase()), &url[i + 3..]),
+        Some(i) => (Some(&url[..i]), &url[i + 3..]),
         None => (None, url),
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
@@ -67,19 +85,15 @@ fn normalize(url: &str) -> Option<String> {
             if !p.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            p.parse::<u16>().ok()?.to_string()
+            p.parse::<u16>().ok()?
         }
-        _ => match scheme.as_deref() {
-            Some("https") | Some("wss") => "443".to_owned(),
-            Some("http") | Some("ws") => "80".to_owned(),
+        _ => match scheme {
+            Some(s) if s.eq_ignore_ascii_case("https") || s.eq_ignore_ascii_case("wss") => 443,
+            Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("ws") => 80,
             _ => return None,
         },
     };
-    let mut host = host.to_ascii_lowercase();
-    if host == "localhost" {
-        host = "127.0.0.1".to_owned();
-    }
-    Some(format!("{host}:{port}"))
+    Some((host, port))
 }
 
 #[cfg(test)]
@@ -102,5 +116,12 @@ mod tests {
         assert!(v6.matches("http://[::1]:8080/x"));
         assert!(NodeIdentity::new("https://").is_err());
         assert!(NodeIdentity::new("https://h:99999").is_err());
+        // Case-insensitive host and scheme, `localhost` in any case, leading zeros in the port.
+        let m = NodeIdentity::new("HTTPS://Node.Example:8443").unwrap();
+        assert_eq!(m.host_port(), "node.example:8443");
+        assert!(m.matches("https://NODE.example:08443/x"));
+        assert!(!m.matches("https://node.example"));
+        assert!(n.matches("http://LocalHost:7470"));
+        assert!(!n.matches("ftp://127.0.0.1"));
     }
 }
