@@ -3,9 +3,6 @@
 //! `JsonRpcContractWallets` asking a local JSON-RPC endpoint backed by a real EVM (revm) that
 //! runs the Solidity wallet, factory and ERC-6492 validator compiled in `contracts/`.
 
-use crate::common::evm::{Chain, Outcome};
-use crate::common::server::{evm_server, Behaviour, Server};
-use crate::common::{artifact, calldata, word_address, Key, CHAIN_ID};
 use alloy_primitives::{eip191_hash_message, Address, B256};
 use sessionsig::auth_sig::{
     AuthSig, AuthSigPolicy, SignatureCheck, SiweRecapParams, DERIVED_VIA_EIP1271,
@@ -15,6 +12,9 @@ use sessionsig::recap::Capability;
 use sessionsig::time::{Duration, OffsetDateTime, Timestamp};
 use sessionsig_rpc::erc6492::Erc6492Signature;
 use sessionsig_rpc::{JsonRpcContractWallets, RpcError};
+use sessionsig_testchain::evm::{Chain, Outcome};
+use sessionsig_testchain::server::{evm_server, Behaviour, Server};
+use sessionsig_testchain::{artifact, calldata, word_address, Key, CHAIN_ID};
 use sha2::Digest;
 use std::sync::{Arc, Mutex};
 
@@ -440,14 +440,21 @@ fn message_on_an_unconfigured_chain_is_refused() {
     assert!(w.server.methods().is_empty());
 }
 
-#[test]
-fn a_node_verifier_accepts_a_session_delegated_by_a_contract_wallet() {
+/// A session delegated by a deployed contract wallet owned by `w.owner`: its SessionSig for
+/// the node, the operation it asks for, the wallet, and the signing time.
+struct WalletSession {
+    sig: sessionsig::verify::UnverifiedSessionSig,
+    request: sessionsig::verify::Request,
+    wallet: Address,
+    node: &'static str,
+    at: OffsetDateTime,
+}
+
+fn wallet_session(w: &World, lifetime: Duration) -> WalletSession {
     use sessionsig::lit::{LitAbility, LitResource, ResourceAbilityRequest};
     use sessionsig::session::{SessionKeyPair, SessionSigParams, WireFormat};
-    use sessionsig::time::FixedClock;
-    use sessionsig::verify::{Policy, Request, UnverifiedSessionSig, Verifier};
+    use sessionsig::verify::{Request, UnverifiedSessionSig};
 
-    let w = world();
     let wallet = w.deploy_wallet(w.owner.address);
     let session = SessionKeyPair::generate();
     let text = siwe_text(
@@ -457,8 +464,7 @@ fn a_node_verifier_accepts_a_session_delegated_by_a_contract_wallet() {
     );
     let sig = w.owner.sign_digest(eip1271_digest(&text));
     let delegation = auth_sig(&text, wallet, DERIVED_VIA_EIP1271, &sig);
-
-    let t = now();
+    let at = now();
     let pkp = LitResource::parse("lit-pkp://*").unwrap();
     let requests = [ResourceAbilityRequest::new(pkp.clone(), LitAbility::PkpSigning).unwrap()];
     let node = "https://127.0.0.1:7470";
@@ -467,33 +473,111 @@ fn a_node_verifier_accepts_a_session_delegated_by_a_contract_wallet() {
             &SessionSigParams {
                 requests: &requests,
                 capabilities: &[delegation],
-                issued_at: t,
-                expiration: t + Duration::minutes(5),
+                issued_at: at,
+                expiration: at + lifetime,
                 format: WireFormat::V7,
             },
             &[node],
         )
         .unwrap();
-    let mine = UnverifiedSessionSig::from(sigs.get(node).unwrap().clone());
-    let request = Request::operation(pkp, LitAbility::PkpSigning);
+    WalletSession {
+        sig: UnverifiedSessionSig::from(sigs.get(node).unwrap().clone()),
+        request: Request::operation(pkp, LitAbility::PkpSigning),
+        wallet,
+        node,
+        at,
+    }
+}
 
-    let without = Verifier::new(node, Policy::default(), FixedClock(t)).unwrap();
+/// A JSON-RPC contract-wallet verifier for `w`'s chain.
+fn rpc_for(w: &World) -> Arc<JsonRpcContractWallets> {
+    Arc::new(
+        JsonRpcContractWallets::new(
+            [(CHAIN_ID, w.server.url.clone())],
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap(),
+    )
+}
+
+#[test]
+fn a_node_verifier_accepts_a_session_delegated_by_a_contract_wallet() {
+    use sessionsig::time::FixedClock;
+    use sessionsig::verify::{Policy, Verifier};
+
+    let w = world();
+    let s = wallet_session(&w, Duration::minutes(5));
+    let without = Verifier::new(s.node, Policy::default(), FixedClock(s.at)).unwrap();
     assert_eq!(
-        without.verify(&mine, &request).unwrap_err().code(),
+        without.verify(&s.sig, &s.request).unwrap_err().code(),
         "unsupported_derived_via"
     );
-
-    let rpc = JsonRpcContractWallets::new(
-        [(CHAIN_ID, w.server.url.clone())],
-        std::time::Duration::from_secs(5),
-    )
-    .unwrap();
-    let verifier = Verifier::new(node, Policy::default(), FixedClock(t))
+    let verifier = Verifier::new(s.node, Policy::default(), FixedClock(s.at))
         .unwrap()
-        .with_contract_wallets(Arc::new(rpc));
-    let ok = verifier.verify(&mine, &request).unwrap();
-    assert_eq!(ok.owner(), wallet);
+        .with_contract_wallets(rpc_for(&w));
+    let ok = verifier.verify(&s.sig, &s.request).unwrap();
+    assert_eq!(ok.owner(), s.wallet);
     assert_eq!(ok.auth_sig_check(), SignatureCheck::ContractWallet);
+}
+
+#[test]
+fn an_owner_change_is_seen_once_the_cached_answer_is_older_than_the_recheck_window() {
+    use sessionsig::time::FixedClock;
+    use sessionsig::verify::{AuthSigCache, Policy, Verifier};
+
+    let w = world();
+    let s = wallet_session(&w, Duration::minutes(30));
+    // Verifiers at different instants sharing one cache, as one node's would over time.
+    let cache = Arc::new(AuthSigCache::new(16));
+    let at = |when: OffsetDateTime, recheck: Duration| {
+        Verifier::new(
+            s.node,
+            Policy {
+                contract_wallet_recheck: recheck,
+                ..Policy::default()
+            },
+            FixedClock(when),
+        )
+        .unwrap()
+        .with_contract_wallets(rpc_for(&w))
+        .with_cache(cache.clone())
+    };
+    let (t, window) = (s.at, Duration::minutes(5));
+    assert_eq!(Policy::default().contract_wallet_recheck, window);
+    at(t, window).verify(&s.sig, &s.request).unwrap();
+    let calls = w.server.methods().len();
+    assert!(calls > 0);
+
+    // The wallet changes hands on chain (the deployer may hand it over).
+    w.chain.lock().unwrap().transact(
+        s.wallet,
+        calldata("setOwner(address)", &[word_address(w.stranger.address)]),
+    );
+
+    // Inside the window the cached "yes" stands and the chain is not asked.
+    at(t + Duration::minutes(1), window)
+        .verify(&s.sig, &s.request)
+        .unwrap();
+    assert_eq!(w.server.methods().len(), calls);
+    // With no window the chain is asked at once, and says no.
+    let e = at(t + Duration::minutes(1), Duration::ZERO)
+        .verify(&s.sig, &s.request)
+        .unwrap_err();
+    assert_eq!(e.code(), "contract_wallet_invalid");
+    // Past the window the chain is asked again: refused.
+    let e = at(t + Duration::minutes(6), window)
+        .verify(&s.sig, &s.request)
+        .unwrap_err();
+    assert_eq!(e.code(), "contract_wallet_invalid");
+    assert!(w.server.methods().len() > calls + 1);
+    // A wallet that comes back to its owner verifies again (the refusal was not cached).
+    w.chain.lock().unwrap().transact(
+        s.wallet,
+        calldata("setOwner(address)", &[word_address(w.owner.address)]),
+    );
+    at(t + Duration::minutes(7), window)
+        .verify(&s.sig, &s.request)
+        .unwrap();
 }
 
 #[test]

@@ -1,6 +1,5 @@
-//! Integration tests against a local JSON-RPC endpoint backed by a real EVM (one test binary, so
-//! revm is compiled into one executable only).
+//! Integration tests against a local JSON-RPC endpoint backed by a real EVM (`sessionsig-testchain`;
+//! one test binary, so revm is linked into one executable only).
 
-mod common;
 mod contract_wallets;
 mod endpoint_failures;

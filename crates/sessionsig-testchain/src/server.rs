@@ -1,5 +1,8 @@
 //! A tiny HTTP/1.1 server on 127.0.0.1:0 (one thread per connection, `Connection: close`), with a
 //! JSON-RPC handler backed by [`Chain`], or misbehaviours for the failure tests.
+//!
+//! Requests are read whatever their headers say (an `Authorization` header, from a URL with
+//! `user:password@`, is ignored).
 
 use super::evm::{Chain, Outcome};
 use super::CHAIN_ID;
@@ -8,7 +11,7 @@ use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -57,8 +60,8 @@ pub struct Server {
 impl Server {
     /// Start serving `behaviour`.
     pub fn start(behaviour: Behaviour) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("the bound address");
         let stop = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(Mutex::new(Vec::new()));
         let (s, m) = (stop.clone(), requests.clone());
@@ -83,9 +86,7 @@ impl Server {
 
     /// The JSON-RPC methods received so far.
     pub fn methods(&self) -> Vec<String> {
-        self.requests
-            .lock()
-            .unwrap()
+        lock(&self.requests)
             .iter()
             .map(|(m, _)| m.clone())
             .collect()
@@ -93,9 +94,7 @@ impl Server {
 
     /// The `eth_call` data received so far.
     pub fn call_data(&self) -> Vec<Vec<u8>> {
-        self.requests
-            .lock()
-            .unwrap()
+        lock(&self.requests)
             .iter()
             .filter(|(m, _)| m == "eth_call")
             .filter_map(|(_, p)| {
@@ -119,13 +118,22 @@ impl Drop for Server {
 
 /// The URL of a port nobody listens on (bound, then closed).
 pub fn dead_url() -> String {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = l.local_addr().unwrap();
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let addr = l.local_addr().expect("the bound address");
     drop(l);
     format!("http://{addr}/")
 }
 
 type Log = Mutex<Vec<(String, Value)>>;
+
+/// The guarded value, also after a panic elsewhere (a failed test's thread).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn to_vec(reply: &Value) -> Vec<u8> {
+    serde_json::to_vec(reply).expect("a JSON value serializes")
+}
 
 fn serve(mut conn: TcpStream, b: &Behaviour, stop: &AtomicBool, log: &Log) {
     let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
@@ -134,9 +142,7 @@ fn serve(mut conn: TcpStream, b: &Behaviour, stop: &AtomicBool, log: &Log) {
     };
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let method = request["method"].as_str().unwrap_or("").to_owned();
-    log.lock()
-        .unwrap()
-        .push((method.clone(), request["params"].clone()));
+    lock(log).push((method.clone(), request["params"].clone()));
     let id = request["id"].clone();
     let (status, body) = match b {
         Behaviour::Evm { chain, chain_id } => {
@@ -144,7 +150,7 @@ fn serve(mut conn: TcpStream, b: &Behaviour, stop: &AtomicBool, log: &Log) {
                 Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
                 Err(error) => json!({"jsonrpc": "2.0", "id": id, "error": error}),
             };
-            (200, serde_json::to_vec(&reply).unwrap())
+            (200, to_vec(&reply))
         }
         Behaviour::Slow { chain, delay } => {
             std::thread::sleep(*delay);
@@ -152,7 +158,7 @@ fn serve(mut conn: TcpStream, b: &Behaviour, stop: &AtomicBool, log: &Log) {
                 Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
                 Err(error) => json!({"jsonrpc": "2.0", "id": id, "error": error}),
             };
-            (200, serde_json::to_vec(&reply).unwrap())
+            (200, to_vec(&reply))
         }
         Behaviour::Garbage => (200, b"<html>502 Bad Gateway</html>\n\x00\x01".to_vec()),
         Behaviour::NotJsonRpc => (200, br#"{"hello":"world"}"#.to_vec()),
@@ -167,7 +173,7 @@ fn serve(mut conn: TcpStream, b: &Behaviour, stop: &AtomicBool, log: &Log) {
         Behaviour::RpcError(code) => {
             let reply = json!({"jsonrpc": "2.0", "id": id,
                 "error": {"code": code, "message": "upstream rate limit\nexceeded"}});
-            (200, serde_json::to_vec(&reply).unwrap())
+            (200, to_vec(&reply))
         }
     };
     let head = format!(
@@ -235,7 +241,7 @@ fn dispatch(
         "eth_chainId" => Ok(json!(format!("{chain_id:#x}"))),
         "eth_getCode" => {
             let a = address_arg(&params[0])?;
-            let code = chain.lock().unwrap().code(a);
+            let code = lock(chain).code(a);
             Ok(json!(format!("0x{}", hex::encode(code))))
         }
         "eth_call" => {
@@ -249,7 +255,7 @@ fn dispatch(
                 (Value::Null, input) => hex_arg(input)?,
                 (data, _) => hex_arg(data)?,
             };
-            match chain.lock().unwrap().call(to, data) {
+            match lock(chain).call(to, data) {
                 Outcome::Success { output, .. } => Ok(json!(format!("0x{}", hex::encode(output)))),
                 Outcome::Revert(data) => Err(json!({"code": 3, "message": "execution reverted",
                     "data": format!("0x{}", hex::encode(data))})),
