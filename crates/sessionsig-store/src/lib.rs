@@ -38,9 +38,18 @@
 //! blocking pool of its own, rather than `sqlx`: with `sqlx` every call would cross into a
 //! private tokio runtime and `block_on` there (and `block_on` panics when called from async
 //! code by mistake), its SQLite driver already runs each connection on a thread of its own, and
-//! its embedded migrations need its proc-macro crate. Here a call runs on the caller's thread,
-//! a misuse from async code only blocks, and the dependency tree is smaller. Async code can use
-//! [`SqlStore::run_blocking`].
+//! its embedded migrations need its proc-macro crate. Here a call runs on the caller's thread
+//! and the dependency tree is smaller. Async code can use [`SqlStore::run_blocking`].
+//!
+//! # Async code
+//!
+//! Open and call the store off the async worker threads ([`SqlStore::run_blocking`],
+//! `tokio::task::spawn_blocking`, or a plain thread): a SQLite call on an async thread only
+//! blocks it, but the `postgres` driver runs each call with `block_on` on a private runtime,
+//! which panics on a thread that is running a tokio runtime. *Dropping* is safe anywhere: when
+//! the last handle of a PostgreSQL store goes inside a tokio runtime (typically a node
+//! shutting down), the store closes its connections on a short-lived thread of its own and
+//! waits for it (one `Terminate` message per connection, no answer awaited).
 //!
 //! # Durability: an `Ok` is an acknowledged, durable write
 //!
@@ -210,7 +219,8 @@ pub struct RevocationRecord {
 }
 
 /// Revocations and `uses` counters in SQLite or PostgreSQL. Cheap to clone (the clones share
-/// the connections); `Send + Sync`.
+/// the connections); `Send + Sync`. The connections close when the last clone is dropped,
+/// which may happen in async code (see [*Async code*](crate#async-code)).
 #[derive(Clone)]
 pub struct SqlStore {
     backend: Arc<Backend>,

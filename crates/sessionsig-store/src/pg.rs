@@ -6,6 +6,7 @@ use crate::pool::Pool;
 use crate::{ChargeRow, OpenOptions, RevocationRow};
 use postgres::{Client, NoTls, Statement};
 use sessionsig::{Error, Result};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// Map a PostgreSQL failure to the core's store error, with its causes (the server's message
@@ -40,6 +41,48 @@ pub(crate) struct Postgres {
 struct PgConn {
     client: Client,
     st: Statements,
+}
+
+/// When the last [`SqlStore`](crate::SqlStore) handle goes, close the connections where the
+/// driver can: see [`close`].
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        // No call is running (calls borrow the store), so every connection is idle.
+        close(self.pool.take_idle());
+    }
+}
+
+/// Close `conns`. The synchronous driver closes a connection by running `block_on` on its
+/// private runtime, which panics on a thread that is running a tokio runtime (inside an async
+/// task, or in the future given to `block_on`), where the last handle of a store often goes
+/// (a node shutting down). So inside a tokio runtime the connections are closed on a plain
+/// thread of their own, which this waits for (one `Terminate` message per connection: the
+/// server is not waited for). Should no thread be available, the connections are leaked
+/// rather than closed here (the server closes them when this process exits).
+fn close(conns: Vec<PgConn>) {
+    if conns.is_empty() {
+        return;
+    }
+    if tokio::runtime::Handle::try_current().is_err() {
+        drop(conns);
+        return;
+    }
+    let slot = Arc::new(Mutex::new(Some(conns)));
+    let theirs = Arc::clone(&slot);
+    let spawned = std::thread::Builder::new()
+        .name("sessionsig-store-close".into())
+        .spawn(move || drop(theirs.lock().unwrap_or_else(PoisonError::into_inner).take()));
+    match spawned {
+        // A panic there (none is expected) has nothing more to tell a drop.
+        Ok(closer) => {
+            let _ = closer.join();
+        }
+        Err(_) => {
+            if let Some(conns) = slot.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                std::mem::forget(conns);
+            }
+        }
+    }
 }
 
 struct Statements {

@@ -53,6 +53,15 @@ impl<C> Pool<C> {
         st.idle.push(conn);
     }
 
+    /// Take every idle connection out of the pool (they no longer count as open), e.g. to
+    /// close them somewhere else. Connections in use stay where they are.
+    pub(crate) fn take_idle(&self) -> Vec<C> {
+        let mut st = self.lock();
+        let idle = std::mem::take(&mut st.idle);
+        st.open -= idle.len();
+        idle
+    }
+
     // Nothing runs user code while holding the lock, so a poisoned lock still holds a
     // consistent state: recover it rather than failing forever.
     fn lock(&self) -> MutexGuard<'_, State<C>> {
@@ -153,8 +162,8 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
-    #[test]
-    fn reuses_connections_and_waits_for_a_free_one() {
+    /// A pool of at most two "connections" numbered in opening order, and the opening count.
+    fn counting_pool() -> (Pool<usize>, Arc<AtomicUsize>) {
         let opened = Arc::new(AtomicUsize::new(0));
         let o = opened.clone();
         let pool = Pool::new(
@@ -163,6 +172,12 @@ mod tests {
             Box::new(move || Ok(o.fetch_add(1, Ordering::SeqCst))),
             |_| false,
         );
+        (pool, opened)
+    }
+
+    #[test]
+    fn reuses_connections_and_waits_for_a_free_one() {
+        let (pool, opened) = counting_pool();
         pool.with(|a| {
             pool.with(|b| {
                 assert_ne!(a, b);
@@ -225,6 +240,20 @@ mod tests {
         });
         assert!(e.is_err());
         assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn take_idle_empties_the_pool_and_frees_the_slots() {
+        let (pool, opened) = counting_pool();
+        pool.with(|_| pool.with(|_| Ok(()))).unwrap();
+        let mut idle = pool.take_idle();
+        idle.sort_unstable();
+        assert_eq!(idle, vec![0, 1]);
+        assert!(pool.take_idle().is_empty());
+        // Both slots are free again: two new connections can be opened at once.
+        let both = pool.with(|a| pool.with(|b| Ok((*a, *b)))).unwrap();
+        assert_eq!(both, (2, 3));
+        assert_eq!(opened.load(Ordering::SeqCst), 4);
     }
 
     #[test]

@@ -124,9 +124,15 @@ pub fn open(url: &str, schema: Option<&str>) -> SqlStore {
 impl Drop for Db {
     fn drop(&mut self) {
         if let Db::Postgres { url, schema } = self {
-            if let Ok(mut c) = postgres::Client::connect(url, postgres::NoTls) {
-                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
-            }
+            // On a thread of its own: the synchronous driver panics inside an async test.
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    if let Ok(mut c) = postgres::Client::connect(url, postgres::NoTls) {
+                        let _ =
+                            c.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
+                    }
+                });
+            });
         }
     }
 }
