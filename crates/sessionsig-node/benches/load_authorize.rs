@@ -20,8 +20,9 @@
 //!   once before measuring, so the AuthSig cache holds them (each request still costs the
 //!   ed25519 verification, the parse, the time checks and the store's revocation query).
 //! * Every answer must be 200; anything else is counted and reported.
-//! * Also printed: an in-process calibration of this machine (raw ed25519 `verify_strict` and a
-//!   warm `Verifier::verify`), and the node's CPU time per request over the measured interval
+//! * Also printed: an in-process calibration of this machine (the session key's ed25519 check,
+//!   `SessionPublicKey::verify_strict`, and a warm `Verifier::verify`), and the node's CPU time
+//!   per request over the measured interval
 //!   (`/proc/<pid>/stat`), so runs on a noisy machine can be compared.
 //! * Bounded: `--warmup` + `--duration` seconds per mode, connect and read timeouts of 10 s.
 
@@ -454,7 +455,8 @@ fn one_mode(o: &Opts, verify: bool) -> Result<String, String> {
     Ok(line)
 }
 
-/// In-process calibration on this machine: raw ed25519 `verify_strict`, and a warm
+/// In-process calibration on this machine: the session key's ed25519 check
+/// (`SessionPublicKey::verify_strict`), and a warm
 /// `Verifier::verify` (AuthSig cached, in-memory stores), in µs per call.
 fn calibrate(url: &str) -> (f64, f64) {
     use sessionsig::time::SystemClock;
@@ -511,7 +513,7 @@ fn main() {
     );
     let (ed, warm) = calibrate("http://127.0.0.1:7470");
     println!(
-        "calibration, in process on this machine: ed25519 verify_strict {ed:.1} µs; warm Verifier::verify (AuthSig cached, memory stores) {warm:.1} µs"
+        "calibration, in process on this machine: session key verify_strict {ed:.1} µs; warm Verifier::verify (AuthSig cached, memory stores) {warm:.1} µs"
     );
     println!();
     println!("| mode | requests/s | node CPUs busy | node CPU µs/request | p50 ms | p99 ms | max ms | node peak RSS MiB | node RSS at end MiB | requests | errors |");

@@ -269,7 +269,10 @@ impl<C: Clock + 'static> Authorizer<C> {
         }
     }
 
-    /// The AuthSig policy the verifier applies (for revocations).
+    /// The AuthSig policy the verifier applies (for revocations), without its contract-wallet
+    /// verifier (the node's revocation route adds its own, see
+    /// [`AppState::new`](crate::routes::AppState::new)): `EIP1271` AuthSigs checked with this
+    /// policy alone are refused `unsupported_derived_via`.
     pub fn auth_sig_policy(&self) -> AuthSigPolicy<'static> {
         AuthSigPolicy {
             skew: self.verifier.policy().skew,

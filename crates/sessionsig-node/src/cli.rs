@@ -54,6 +54,14 @@ pub struct CommonArgs {
     /// Most /v1 requests in flight per node; more are answered 503 (default 1024).
     #[arg(long, value_name = "N")]
     pub max_concurrency: Option<usize>,
+    /// POST /v1/revocations: requests one client address may make at once; more are
+    /// answered 429 rate_limited (default 20; 0: no limit).
+    #[arg(long, value_name = "N")]
+    pub revocation_burst: Option<u32>,
+    /// POST /v1/revocations: requests one client address regains per minute (default 60;
+    /// 0: no limit).
+    #[arg(long, value_name = "N")]
+    pub revocation_rate_per_minute: Option<u32>,
     /// Async worker threads per process (default: number of CPUs).
     #[arg(long, value_name = "N")]
     pub worker_threads: Option<usize>,
@@ -67,6 +75,26 @@ pub struct CommonArgs {
     /// Acknowledge that `verify = false` / --no-verify makes /v1/authorize accept anything.
     #[arg(long)]
     pub insecure_no_verify: bool,
+    /// Accept contract-wallet (`derivedVia: "EIP1271"`) AuthSigs of chain CHAIN_ID, checked
+    /// over this Ethereum JSON-RPC URL (repeat for more chains; replaces the config file's
+    /// entry for that chain). RPC URLs often hold an API key or user:password: prefer the
+    /// config file or the environment variable (entries separated by spaces).
+    #[arg(
+        long = "eth-rpc",
+        value_name = "CHAIN_ID=URL",
+        env = "SESSIONSIG_NODE_ETH_RPC",
+        hide_env_values = true,
+        value_delimiter = ' '
+    )]
+    pub eth_rpc: Vec<String>,
+    /// Longest time one contract-wallet check may take, in milliseconds (default 5000; less
+    /// than the request timeout).
+    #[arg(long, value_name = "MS")]
+    pub eth_rpc_timeout_ms: Option<u64>,
+    /// How long a contract wallet's "yes" is trusted before its chain is asked again, in
+    /// seconds (default 300; 0: every time).
+    #[arg(long, value_name = "SECS")]
+    pub contract_wallet_recheck_secs: Option<u64>,
 }
 
 impl CommonArgs {
@@ -105,6 +133,12 @@ impl CommonArgs {
         if let Some(v) = self.max_concurrency {
             c.limits.max_concurrency = v;
         }
+        if let Some(v) = self.revocation_burst {
+            c.limits.revocation_burst = v;
+        }
+        if let Some(v) = self.revocation_rate_per_minute {
+            c.limits.revocation_rate_per_minute = v;
+        }
         if self.worker_threads.is_some() {
             c.worker_threads = self.worker_threads;
         }
@@ -113,6 +147,15 @@ impl CommonArgs {
         }
         if self.no_verify {
             c.verify = Some(false);
+        }
+        for entry in self.eth_rpc.iter().filter(|e| !e.is_empty()) {
+            c.contract_wallets.set_from_flag(entry)?;
+        }
+        if self.eth_rpc_timeout_ms.is_some() {
+            c.contract_wallets.timeout_ms = self.eth_rpc_timeout_ms;
+        }
+        if self.contract_wallet_recheck_secs.is_some() {
+            c.contract_wallets.recheck_secs = self.contract_wallet_recheck_secs;
         }
         Ok(c)
     }
@@ -193,6 +236,12 @@ fn print_urls(urls: &[String]) {
     let _ = out.flush();
 }
 
+fn announce_contract_wallets(who: &str, description: Option<&str>) {
+    if let Some(d) = description {
+        eprintln!("{who}: contract-wallet AuthSigs (EIP1271) checked over JSON-RPC: {d}");
+    }
+}
+
 fn warn_no_verify(verify: bool) {
     if !verify {
         eprintln!(
@@ -230,12 +279,14 @@ pub fn run_node(a: NodeArgs) -> Result<ExitCode> {
         let verify = settings.verify;
         let url = settings.public_url.clone();
         let store = redact_url(&settings.store);
+        let contract_wallets = settings.contract_wallets.as_ref().map(|c| c.describe());
         let node = Node::bind(settings).await?;
         let addr = node.local_addr()?;
         warn_no_verify(verify);
         let ready = async move {
             crate::network::wait_healthy(addr, std::time::Duration::from_secs(20)).await?;
             eprintln!("sessionsig node: {url} listening on {addr} (store {store})");
+            announce_contract_wallets("sessionsig node", contract_wallets.as_deref());
             print_urls(std::slice::from_ref(&url));
             Ok::<(), NodeError>(())
         };
@@ -286,12 +337,14 @@ pub fn run_network_up(a: NetworkUpArgs) -> Result<ExitCode> {
         let network = Network::bind(opts).await?;
         warn_no_verify(verify);
         let store = network.store_description().to_owned();
+        let contract_wallets = network.contract_wallets_description().map(str::to_owned);
         let n = network.urls().len();
         network
             .serve(signals.wait(), |urls| {
                 eprintln!(
                     "sessionsig network: {n} node(s) up on store {store}; Ctrl-C or SIGTERM stops them"
                 );
+                announce_contract_wallets("sessionsig network", contract_wallets.as_deref());
                 print_urls(urls);
             })
             .await?;
@@ -299,4 +352,81 @@ pub fn run_network_up(a: NetworkUpArgs) -> Result<ExitCode> {
         Ok::<(), NodeError>(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser, Debug)]
+    struct Args {
+        #[command(flatten)]
+        common: CommonArgs,
+    }
+
+    fn parse(args: &[&str]) -> CommonArgs {
+        Args::try_parse_from(std::iter::once("node").chain(args.iter().copied()))
+            .unwrap()
+            .common
+    }
+
+    #[test]
+    fn contract_wallet_flags_override_the_config_file() {
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join("node.toml");
+        std::fs::write(
+            &file,
+            "public_url = \"http://127.0.0.1:7470\"\n[contract_wallets]\nrpc = { \"1\" = \"https://file.example/\", \"10\" = \"https://ten.example/\" }\ntimeout_ms = 3000\nrecheck_secs = 60\n",
+        )
+        .unwrap();
+        let file = file.display().to_string();
+        // The file alone.
+        let c = parse(&["--config", &file]).load().unwrap();
+        assert_eq!(c.contract_wallets.rpc.len(), 2);
+        assert_eq!(c.contract_wallets.timeout_ms, Some(3000));
+        assert_eq!(c.contract_wallets.recheck_secs, Some(60));
+        // Repeated --eth-rpc: chain 1 replaced, 8453 added, 10 kept; the other two flags win.
+        let c = parse(&[
+            "--config",
+            &file,
+            "--eth-rpc",
+            "1=http://127.0.0.1:8545",
+            "--eth-rpc",
+            "8453=https://base.example/",
+            "--eth-rpc-timeout-ms",
+            "1500",
+            "--contract-wallet-recheck-secs",
+            "0",
+        ])
+        .load()
+        .unwrap();
+        let rpc: Vec<(&str, &str)> = c
+            .contract_wallets
+            .rpc
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            rpc,
+            [
+                ("1", "http://127.0.0.1:8545"),
+                ("10", "https://ten.example/"),
+                ("8453", "https://base.example/"),
+            ]
+        );
+        let mut c = c;
+        c.data_dir = Some(d.path().to_owned());
+        let s = c.resolve(false).unwrap();
+        let cw = s.contract_wallets.unwrap();
+        assert_eq!(cw.endpoints.len(), 3);
+        assert_eq!(cw.timeout, std::time::Duration::from_millis(1500));
+        assert_eq!(s.policy.contract_wallet_recheck, time::Duration::ZERO);
+        // A malformed flag is a configuration error (exit 2), its secret not repeated.
+        let e = parse(&["--eth-rpc", "https://u:s3cret@eth.example/"])
+            .load()
+            .unwrap_err();
+        assert_eq!((e.code(), e.exit_code()), ("invalid_config", 2));
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+    }
 }

@@ -31,12 +31,54 @@
 //! max_concurrency = 1024                 # requests in flight on /v1; more are answered 503 overloaded
 //! max_connections = 4096                 # open connections; more wait in the accept queue
 //! shutdown_grace_ms = 10000              # in-flight requests get this long after SIGTERM
+//! revocation_burst = 20                  # POST /v1/revocations per client address at once;
+//! revocation_rate_per_minute = 60        # … regained per minute (0 in either: no limit);
+//! revocation_rate_max_clients = 10000    # … addresses tracked at most (see crate::rate_limit)
+//!
+//! [contract_wallets]                     # AuthSigs signed by smart-contract wallets (EIP1271)
+//! rpc = { "1" = "https://eth.example/rpc", "8453" = "http://127.0.0.1:8545" }  # chain id → JSON-RPC URL
+//! timeout_ms = 5000                      # one whole check (every request it makes), < request_timeout_ms
+//! recheck_secs = 300                     # Policy::contract_wallet_recheck (0: ask the chain every time)
+//! max_in_flight = 4                      # checks waiting on the chain at once (default blocking_threads / 2)
 //! ```
+//!
+//! # Contract wallets
+//!
+//! `[contract_wallets]` (flags `--eth-rpc CHAIN_ID=URL`, repeatable, `--eth-rpc-timeout-ms`,
+//! `--contract-wallet-recheck-secs`) makes the verifier accept AuthSigs with
+//! `derivedVia: "EIP1271"` / `"EIP1271_SHA256"` — a session delegated, a delegation granted or a
+//! revocation signed by a smart-contract wallet — by asking the wallet on the chain named by the
+//! SIWE `Chain ID` (ERC-1271 `isValidSignature`, ERC-6492 for wallets not deployed yet) through
+//! [`sessionsig_rpc::JsonRpcContractWallets`]. Without any `rpc` entry nothing changes: such
+//! AuthSigs are refused `unsupported_derived_via`.
+//!
+//! * Chain ids are decimal (`"1"`, `"8453"`), above 0, each given once; URLs are `http://` or
+//!   `https://` with a host and no white space. A `--eth-rpc` flag replaces the file's entry for
+//!   its chain. Anything else stops the node at startup with `invalid_config` (exit 2).
+//! * `timeout_ms` (default 5000) bounds one whole check and must be less than
+//!   `limits.request_timeout_ms`, so a slow chain gets its own answer rather than a 408.
+//! * A check fails closed: a wallet that says no, and equally an endpoint that is down, slow,
+//!   answers an HTTP error or nonsense, serves another chain, or no endpoint for the SIWE chain
+//!   id, all refuse the request with `401 contract_wallet_invalid` (the core's code for every
+//!   `sessionsig_rpc::RpcError`). A cached "yes" is trusted for `recheck_secs` (default 300,
+//!   [`Policy::contract_wallet_recheck`]); after that the chain is asked again, so a wallet
+//!   whose owner changed, or whose chain cannot be reached, stops verifying.
+//! * The JSON-RPC client is blocking (ureq); like every verification it runs on the blocking
+//!   pool (`blocking_threads`), never on an async worker. A hanging endpoint holds one blocking
+//!   thread for at most `timeout_ms` per AuthSig, and at most `max_in_flight` checks (default
+//!   half of `blocking_threads`) wait on the chain at once: one more is refused at once
+//!   (`contract_wallet_invalid`), so wallet sessions keep the rest of the pool.
+//! * RPC URLs often carry an API key or `user:password@`: they are never printed whole — logs,
+//!   `Debug` and error messages show [`redact_rpc_url`] (`https://***@eth.example/…`), and the
+//!   JSON-RPC errors never contain the URL. Prefer the file (or `SESSIONSIG_NODE_ETH_RPC`) to the
+//!   command line for such URLs.
 
 use crate::error::{NodeError, Result};
 use crate::nonce::SECRET_LEN;
 use serde::Deserialize;
 use sessionsig::verify::{NodeIdentity, Policy};
+use sessionsig_rpc::JsonRpcContractWallets;
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use time::Duration;
@@ -64,6 +106,13 @@ pub struct Limits {
     pub max_connections: usize,
     /// How long in-flight requests may run after a shutdown signal (ms).
     pub shutdown_grace_ms: u64,
+    /// `POST /v1/revocations`: requests one client address may make at once (the bucket of
+    /// [`crate::rate_limit`]); beyond, `429 rate_limited`. 0: no limit.
+    pub revocation_burst: u32,
+    /// `POST /v1/revocations`: requests one client address regains per minute. 0: no limit.
+    pub revocation_rate_per_minute: u32,
+    /// Most client addresses the revocation rate limit tracks (bounds its memory; at least 1).
+    pub revocation_rate_max_clients: usize,
 }
 
 impl Default for Limits {
@@ -78,12 +127,175 @@ impl Default for Limits {
             max_concurrency: 1024,
             max_connections: 4096,
             shutdown_grace_ms: 10_000,
+            revocation_burst: 20,
+            revocation_rate_per_minute: 60,
+            revocation_rate_max_clients: 10_000,
         }
     }
 }
 
-/// The configuration as written (file and flags); every field optional.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// `[contract_wallets]`: contract-wallet (`derivedVia: "EIP1271"`) AuthSigs, checked over
+/// Ethereum JSON-RPC (see the [module](self) documentation). Without any `rpc` entry they are
+/// refused (`unsupported_derived_via`). Its `Debug` output redacts the URLs.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContractWalletsConfig {
+    /// Chain id (decimal, a TOML key: `"1"`) → JSON-RPC URL (`http://` or `https://`).
+    pub rpc: BTreeMap<String, String>,
+    /// Longest time one contract-wallet check may take, ms (default 5000; less than
+    /// `limits.request_timeout_ms`).
+    pub timeout_ms: Option<u64>,
+    /// How long a contract wallet's cached "yes" is trusted, seconds (default 300; 0: ask the
+    /// chain on every verification): [`Policy::contract_wallet_recheck`].
+    pub recheck_secs: Option<u64>,
+    /// Most contract-wallet checks waiting on the chain at once (default: half of
+    /// `blocking_threads`, at least 1); one more is refused at once
+    /// (`contract_wallet_invalid`), so a slow chain never holds every blocking thread
+    /// ([`crate::chain_limit`]).
+    pub max_in_flight: Option<usize>,
+}
+
+impl std::fmt::Debug for ContractWalletsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let rpc: BTreeMap<&str, String> = self
+            .rpc
+            .iter()
+            .map(|(chain, url)| (chain.as_str(), redact_rpc_url(url)))
+            .collect();
+        f.debug_struct("ContractWalletsConfig")
+            .field("rpc", &rpc)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("recheck_secs", &self.recheck_secs)
+            .field("max_in_flight", &self.max_in_flight)
+            .finish()
+    }
+}
+
+/// Default bound on one contract-wallet check (ms).
+pub const DEFAULT_CONTRACT_WALLET_TIMEOUT_MS: u64 = 5_000;
+
+/// Default time a contract wallet's "yes" is trusted from the cache (seconds), as the core's
+/// [`Policy::default`].
+pub const DEFAULT_CONTRACT_WALLET_RECHECK_SECS: u64 = 300;
+
+impl ContractWalletsConfig {
+    /// Set the JSON-RPC URL of one chain from `CHAIN_ID=URL` (the `--eth-rpc` flag), replacing
+    /// whatever the file said for that chain.
+    pub fn set_from_flag(&mut self, entry: &str) -> Result<()> {
+        let (chain, url) = entry.split_once('=').ok_or_else(|| {
+            NodeError::Config(format!(
+                "--eth-rpc `{}`: expected CHAIN_ID=URL",
+                redact_rpc_url(entry)
+            ))
+        })?;
+        let chain_id = parse_chain_id(chain)?;
+        self.rpc
+            .retain(|k, _| parse_chain_id(k).ok() != Some(chain_id));
+        self.rpc.insert(chain_id.to_string(), url.to_owned());
+        Ok(())
+    }
+
+    /// Check the section: `None` when no chain is configured.
+    fn resolve(
+        &self,
+        limits: &Limits,
+        blocking_threads: usize,
+    ) -> Result<Option<ContractWalletSettings>> {
+        let mut endpoints: Vec<(u64, String)> = Vec::with_capacity(self.rpc.len());
+        for (chain, url) in &self.rpc {
+            let chain_id = parse_chain_id(chain)?;
+            if endpoints.iter().any(|(c, _)| *c == chain_id) {
+                return Err(NodeError::Config(format!(
+                    "contract_wallets.rpc: chain {chain_id} is given more than once"
+                )));
+            }
+            check_rpc_url(chain_id, url)?;
+            endpoints.push((chain_id, url.clone()));
+        }
+        endpoints.sort_by_key(|(c, _)| *c);
+        let timeout_ms = self
+            .timeout_ms
+            .unwrap_or(DEFAULT_CONTRACT_WALLET_TIMEOUT_MS);
+        if timeout_ms == 0 {
+            return Err(NodeError::Config(
+                "contract_wallets.timeout_ms must be positive".into(),
+            ));
+        }
+        if endpoints.is_empty() {
+            return Ok(None);
+        }
+        if timeout_ms >= limits.request_timeout_ms {
+            return Err(NodeError::Config(format!(
+                "contract_wallets.timeout_ms ({timeout_ms}) must be less than \
+                 limits.request_timeout_ms ({})",
+                limits.request_timeout_ms
+            )));
+        }
+        let max_in_flight = match self.max_in_flight {
+            Some(0) => {
+                return Err(NodeError::Config(
+                    "contract_wallets.max_in_flight must be positive".into(),
+                ))
+            }
+            Some(n) => n,
+            None => (blocking_threads / 2).max(1),
+        };
+        let settings = ContractWalletSettings {
+            endpoints,
+            timeout: std::time::Duration::from_millis(timeout_ms),
+            max_in_flight,
+        };
+        // The client's own checks, now rather than when the node starts serving.
+        settings.verifier()?;
+        Ok(Some(settings))
+    }
+}
+
+/// Checked contract-wallet settings: where each chain is asked, and for how long. Its `Debug`
+/// output redacts the URLs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ContractWalletSettings {
+    /// `(chain id, JSON-RPC URL)`, by chain id. A URL may hold credentials: print
+    /// [`redact_rpc_url`] of it.
+    pub endpoints: Vec<(u64, String)>,
+    /// Bound on one whole check (every request it makes).
+    pub timeout: std::time::Duration,
+    /// Most checks waiting on the chain at once ([`crate::chain_limit`]).
+    pub max_in_flight: usize,
+}
+
+impl ContractWalletSettings {
+    /// The JSON-RPC contract-wallet verifier for these endpoints (no I/O until asked).
+    pub fn verifier(&self) -> Result<JsonRpcContractWallets> {
+        JsonRpcContractWallets::new(self.endpoints.iter().cloned(), self.timeout).map_err(|e| {
+            // The client's errors name the chain id, never the URL.
+            NodeError::Config(format!("contract_wallets: {e}"))
+        })
+    }
+
+    /// One line for logs: `chain 1 at https://***@eth.example/…, chain 8453 at …`.
+    pub fn describe(&self) -> String {
+        self.endpoints
+            .iter()
+            .map(|(chain, url)| format!("chain {chain} at {}", redact_rpc_url(url)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl std::fmt::Debug for ContractWalletSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContractWalletSettings")
+            .field("endpoints", &self.describe())
+            .field("timeout", &self.timeout)
+            .field("max_in_flight", &self.max_in_flight)
+            .finish()
+    }
+}
+
+/// The configuration as written (file and flags); every field optional. Its `Debug` output
+/// redacts the store URL's password and the contract-wallet URLs.
+#[derive(Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NodeConfig {
     /// The node's public URL: the `nodeAddress` (and SessionSigs map key) it accepts.
@@ -120,6 +332,36 @@ pub struct NodeConfig {
     pub verify: Option<bool>,
     /// Request limits.
     pub limits: Limits,
+    /// Contract wallets (`[contract_wallets]`).
+    pub contract_wallets: ContractWalletsConfig,
+}
+
+impl std::fmt::Debug for NodeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeConfig")
+            .field("public_url", &self.public_url)
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "store",
+                &self.store.as_deref().map(crate::store::redact_url),
+            )
+            .field("store_schema", &self.store_schema)
+            .field("network", &self.network)
+            .field("network_secret_file", &self.network_secret_file)
+            .field("skew_secs", &self.skew_secs)
+            .field("max_lifetime_secs", &self.max_lifetime_secs)
+            .field("trust_lit_bls", &self.trust_lit_bls)
+            .field("nonce_ttl_secs", &self.nonce_ttl_secs)
+            .field("require_network_nonce", &self.require_network_nonce)
+            .field("cache_capacity", &self.cache_capacity)
+            .field("worker_threads", &self.worker_threads)
+            .field("blocking_threads", &self.blocking_threads)
+            .field("verify", &self.verify)
+            .field("limits", &self.limits)
+            .field("contract_wallets", &self.contract_wallets)
+            .finish()
+    }
 }
 
 /// Everything a node runs with, checked.
@@ -153,6 +395,10 @@ pub struct Settings {
     pub verify: bool,
     /// Request limits.
     pub limits: Limits,
+    /// Contract-wallet checks over JSON-RPC; `None`: `EIP1271` AuthSigs are refused
+    /// (`unsupported_derived_via`). How long their answers are cached is
+    /// [`Policy::contract_wallet_recheck`] in `policy`.
+    pub contract_wallets: Option<ContractWalletSettings>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -168,6 +414,7 @@ impl std::fmt::Debug for Settings {
             .field("require_network_nonce", &self.require_network_nonce)
             .field("verify", &self.verify)
             .field("limits", &self.limits)
+            .field("contract_wallets", &self.contract_wallets)
             .finish()
     }
 }
@@ -239,10 +486,16 @@ impl NodeConfig {
                 .map(Duration::seconds)
                 .ok_or_else(|| NodeError::Config(format!("{what} is too large")))
         };
+        let contract_wallets = self.contract_wallets.resolve(&limits, self.threads().1)?;
         let policy = Policy {
             skew: secs(self.skew_secs, 60, "skew_secs")?,
             max_lifetime: secs(self.max_lifetime_secs, 30 * 86_400, "max_lifetime_secs")?,
             trust_lit_bls: self.trust_lit_bls.unwrap_or(false),
+            contract_wallet_recheck: secs(
+                self.contract_wallets.recheck_secs,
+                DEFAULT_CONTRACT_WALLET_RECHECK_SECS,
+                "contract_wallets.recheck_secs",
+            )?,
             ..Policy::default()
         };
         let nonce_ttl = secs(self.nonce_ttl_secs, 600, "nonce_ttl_secs")?;
@@ -269,6 +522,7 @@ impl NodeConfig {
             blocking_threads,
             verify,
             limits,
+            contract_wallets,
         })
     }
 }
@@ -304,6 +558,9 @@ fn check_limits(l: &Limits) -> Result<()> {
     if l.request_timeout_ms == 0 || l.header_read_timeout_ms == 0 {
         return bad("request_timeout_ms and header_read_timeout_ms must be positive");
     }
+    if l.revocation_rate_max_clients == 0 {
+        return bad("revocation_rate_max_clients must be positive");
+    }
     Ok(())
 }
 
@@ -320,6 +577,84 @@ fn check_url(u: &str) -> Result<()> {
             u.chars().take(200).collect::<String>()
         )))
     }
+}
+
+/// A chain id as written in `[contract_wallets] rpc` or `--eth-rpc`: decimal, above 0.
+fn parse_chain_id(text: &str) -> Result<u64> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|id| *id > 0 && text.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            NodeError::Config(format!(
+                "contract_wallets: `{}` is not a chain id (a decimal number above 0, e.g. \"1\")",
+                redact_rpc_url(text).chars().take(60).collect::<String>()
+            ))
+        })
+}
+
+/// An absolute `http://` or `https://` URL with a host, no white space or control characters.
+/// The message shows the URL redacted.
+fn check_rpc_url(chain_id: u64, url: &str) -> Result<()> {
+    let host = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""))
+        .map(|authority| authority.rsplit('@').next().unwrap_or(""));
+    let ok = host.is_some_and(|h| !h.is_empty() && !h.starts_with(':'))
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(())
+    } else {
+        Err(NodeError::Config(format!(
+            "contract_wallets.rpc.\"{chain_id}\": `{}` is not an http:// or https:// URL with a host",
+            redact_rpc_url(url)
+        )))
+    }
+}
+
+/// An RPC URL fit to print: `scheme://host:port` with any `user:password@` replaced by `***@`
+/// and any path, query or fragment (where API keys live) by `/…`; control characters and white
+/// space replaced, at most 200 characters.
+///
+/// `https://user:secret@eth.example/v3/KEY` → `https://***@eth.example/…`.
+pub fn redact_rpc_url(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    // Everything up to the last `@` before any query or fragment is user information — also
+    // in a malformed URL whose password holds a `/`: better a wrong host than a leaked secret.
+    let before_query = rest.find(['?', '#']).unwrap_or(rest.len());
+    let (masked, rest) = match rest[..before_query].rfind('@') {
+        Some(at) => (true, &rest[at + 1..]),
+        None => (false, rest),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let mut out = String::new();
+    if let Some(scheme) = scheme {
+        out.push_str(scheme);
+        out.push_str("://");
+    }
+    if masked {
+        out.push_str("***@");
+    }
+    out.push_str(authority);
+    if !tail.is_empty() && tail != "/" {
+        out.push_str("/…");
+    } else {
+        out.push_str(tail);
+    }
+    out.chars()
+        .take(200)
+        .map(|c| {
+            if c.is_whitespace() || c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// `127.0.0.1:7470` → that socket address; `[::1]:7470` too; a host name → none.
@@ -414,6 +749,25 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_hides_store_and_rpc_secrets() {
+        let mut c = NodeConfig {
+            store: Some("postgres://node:hunter2@db.example/sessions".into()),
+            ..NodeConfig::default()
+        };
+        c.contract_wallets
+            .rpc
+            .insert("1".into(), "https://u:pw@eth.example/v3/apikey123".into());
+        let text = format!("{c:?}");
+        for secret in ["hunter2", "pw@", "apikey123"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(
+            text.contains("db.example") && text.contains("eth.example"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn defaults_resolve() {
         let d = tempfile::tempdir().unwrap();
         let s = base(d.path()).resolve(false).unwrap();
@@ -422,6 +776,13 @@ mod tests {
         assert!(s.store.starts_with("sqlite://") && s.store.ends_with("sessionsig.db"));
         assert!(s.verify);
         assert_eq!(s.policy.skew, Duration::seconds(60));
+        assert_eq!(
+            (
+                s.limits.revocation_burst,
+                s.limits.revocation_rate_per_minute
+            ),
+            (20, 60)
+        );
         // The secret file was created owner-only and is reused.
         let p = d.path().join("network.key");
         #[cfg(unix)]
@@ -441,7 +802,7 @@ mod tests {
     fn toml_file_and_refusals() {
         let d = tempfile::tempdir().unwrap();
         let c = NodeConfig::from_toml(
-            "public_url = \"http://localhost:9000\"\nskew_secs = 5\nnetwork = [\"http://127.0.0.1:9001\"]\n[limits]\nmax_body_bytes = 1000\n",
+            "public_url = \"http://localhost:9000\"\nskew_secs = 5\nnetwork = [\"http://127.0.0.1:9001\"]\n[limits]\nmax_body_bytes = 1000\nrevocation_burst = 5\nrevocation_rate_per_minute = 0\n",
         )
         .unwrap();
         let mut c2 = c.clone();
@@ -449,6 +810,9 @@ mod tests {
         let s = c2.resolve(false).unwrap();
         assert_eq!(s.listen, "127.0.0.1:9000".parse().unwrap());
         assert_eq!(s.limits.max_body_bytes, 1000);
+        assert_eq!(s.limits.revocation_burst, 5);
+        assert_eq!(s.limits.revocation_rate_per_minute, 0);
+        assert_eq!(s.limits.revocation_rate_max_clients, 10_000);
         assert_eq!(s.policy.skew, Duration::seconds(5));
         assert_eq!(s.network[0], "http://localhost:9000");
         assert_eq!(s.network.len(), 2);
@@ -474,8 +838,229 @@ mod tests {
         let mut small = base(d.path());
         small.limits.max_header_bytes = 100;
         assert_eq!(small.resolve(false).unwrap_err().code(), "invalid_config");
+        let mut no_clients = base(d.path());
+        no_clients.limits.revocation_rate_max_clients = 0;
+        assert_eq!(
+            no_clients.resolve(false).unwrap_err().code(),
+            "invalid_config"
+        );
         let mut bad_url = base(d.path());
         bad_url.public_url = Some("ftp://x:1".into());
         assert_eq!(bad_url.resolve(false).unwrap_err().code(), "invalid_config");
+    }
+
+    #[test]
+    fn contract_wallets_section_resolves_into_endpoints_and_the_recheck_policy() {
+        let d = tempfile::tempdir().unwrap();
+        // None configured: nothing changes, the core's default recheck window.
+        let s = base(d.path()).resolve(false).unwrap();
+        assert!(s.contract_wallets.is_none());
+        assert_eq!(s.policy.contract_wallet_recheck, Duration::minutes(5));
+        assert_eq!(
+            s.policy.contract_wallet_recheck,
+            Policy::default().contract_wallet_recheck
+        );
+
+        let mut c = NodeConfig::from_toml(
+            "public_url = \"http://127.0.0.1:7470\"\n[contract_wallets]\nrpc = { \"8453\" = \"http://127.0.0.1:8545\", \"1\" = \"https://user:s3cret@eth.example/v3/APIKEY\" }\ntimeout_ms = 2500\nrecheck_secs = 42\n",
+        )
+        .unwrap();
+        c.data_dir = Some(d.path().into());
+        let s = c.resolve(false).unwrap();
+        let cw = s.contract_wallets.clone().unwrap();
+        assert_eq!(
+            cw.endpoints,
+            vec![
+                (1, "https://user:s3cret@eth.example/v3/APIKEY".to_owned()),
+                (8453, "http://127.0.0.1:8545".to_owned()),
+            ]
+        );
+        assert_eq!(cw.timeout, std::time::Duration::from_millis(2500));
+        assert_eq!(s.policy.contract_wallet_recheck, Duration::seconds(42));
+        // Half the blocking pool may wait on chains; the rest stays for everything else.
+        assert_eq!(cw.max_in_flight, (s.blocking_threads / 2).max(1));
+        c.blocking_threads = Some(3);
+        c.contract_wallets.max_in_flight = None;
+        assert_eq!(
+            c.resolve(false)
+                .unwrap()
+                .contract_wallets
+                .unwrap()
+                .max_in_flight,
+            1
+        );
+        c.contract_wallets.max_in_flight = Some(6);
+        assert_eq!(
+            c.resolve(false)
+                .unwrap()
+                .contract_wallets
+                .unwrap()
+                .max_in_flight,
+            6
+        );
+        c.contract_wallets.max_in_flight = Some(0);
+        assert!(c
+            .resolve(false)
+            .unwrap_err()
+            .to_string()
+            .contains("max_in_flight must be positive"));
+        c.contract_wallets.max_in_flight = None;
+        assert_eq!(
+            cw.describe(),
+            "chain 1 at https://***@eth.example/…, chain 8453 at http://127.0.0.1:8545"
+        );
+        let mut chains: Vec<u64> = cw.verifier().unwrap().chain_ids().collect();
+        chains.sort_unstable();
+        assert_eq!(chains, [1, 8453]);
+        // Neither the password nor the API key in the path is ever printed.
+        for printed in [format!("{s:?}"), format!("{c:?}"), format!("{cw:?}")] {
+            assert!(
+                !printed.contains("s3cret") && !printed.contains("APIKEY"),
+                "{printed}"
+            );
+            assert!(printed.contains("eth.example"), "{printed}");
+        }
+
+        // Zero: ask the chain on every verification. A window without chains still applies.
+        c.contract_wallets.recheck_secs = Some(0);
+        assert_eq!(
+            c.resolve(false).unwrap().policy.contract_wallet_recheck,
+            Duration::ZERO
+        );
+        let mut only_recheck = base(d.path());
+        only_recheck.contract_wallets.recheck_secs = Some(7);
+        let s = only_recheck.resolve(false).unwrap();
+        assert!(s.contract_wallets.is_none());
+        assert_eq!(s.policy.contract_wallet_recheck, Duration::seconds(7));
+    }
+
+    #[test]
+    fn contract_wallets_refusals_are_config_errors_without_secrets() {
+        let d = tempfile::tempdir().unwrap();
+        let with = |rpc: &[(&str, &str)], tweak: &dyn Fn(&mut NodeConfig)| {
+            let mut c = base(d.path());
+            for (chain, url) in rpc {
+                c.contract_wallets
+                    .rpc
+                    .insert((*chain).to_owned(), (*url).to_owned());
+            }
+            tweak(&mut c);
+            c.resolve(false)
+        };
+        let ok = "http://127.0.0.1:8545";
+        let refused = |rpc: &[(&str, &str)], tweak: &dyn Fn(&mut NodeConfig), says: &str| {
+            let e = with(rpc, tweak).unwrap_err();
+            assert_eq!(e.code(), "invalid_config", "{e}");
+            assert_eq!(e.exit_code(), 2);
+            let m = e.to_string();
+            assert!(m.contains(says), "{m} should say {says}");
+            assert!(!m.contains("s3cret") && !m.contains("APIKEY"), "{m}");
+        };
+        let none = &|_: &mut NodeConfig| {};
+        for chain in ["abc", "0", "-1", "", "+1", "1.5", "99999999999999999999"] {
+            refused(&[(chain, ok)], none, "is not a chain id");
+        }
+        refused(
+            &[("1", ok), ("01", ok)],
+            none,
+            "chain 1 is given more than once",
+        );
+        for url in [
+            "ftp://eth.example/",
+            "eth.example:8545",
+            "http://",
+            "http://:8545/",
+            "https://user:s3cret@/APIKEY",
+            "http://eth.example/a b",
+            "ws://user:s3cret@eth.example/APIKEY",
+        ] {
+            refused(&[("1", url)], none, "is not an http:// or https:// URL");
+        }
+        refused(
+            &[("1", ok)],
+            &|c| c.contract_wallets.timeout_ms = Some(0),
+            "timeout_ms must be positive",
+        );
+        refused(
+            &[("1", ok)],
+            &|c| c.limits.request_timeout_ms = 5_000,
+            "must be less than limits.request_timeout_ms (5000)",
+        );
+        // With the request timeout raised, the same timeout is fine.
+        assert!(with(&[("1", ok)], &|c| c.limits.request_timeout_ms = 5_001).is_ok());
+        refused(
+            &[],
+            &|c| c.contract_wallets.recheck_secs = Some(u64::MAX),
+            "contract_wallets.recheck_secs is too large",
+        );
+        // Unknown keys in the section are refused like everywhere else.
+        let e = NodeConfig::from_toml("[contract_wallets]\nrcp = {}\n").unwrap_err();
+        assert_eq!(e.code(), "invalid_config");
+        let e = NodeConfig::from_toml("[contract_wallets]\nrpc = { \"1\" = 5 }\n").unwrap_err();
+        assert_eq!(e.code(), "invalid_config");
+    }
+
+    #[test]
+    fn eth_rpc_flags_replace_the_file_entry_of_their_chain() {
+        let mut c = ContractWalletsConfig::default();
+        c.rpc.insert("01".into(), "http://file.example".into());
+        c.rpc.insert("5".into(), "http://five.example".into());
+        c.set_from_flag("1=http://flag.example/?k=v").unwrap();
+        c.set_from_flag("8453=http://127.0.0.1:8545").unwrap();
+        let entries: Vec<(&str, &str)> = c
+            .rpc
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                ("1", "http://flag.example/?k=v"),
+                ("5", "http://five.example"),
+                ("8453", "http://127.0.0.1:8545"),
+            ]
+        );
+        for (bad, says) in [
+            (
+                "https://user:s3cret@eth.example/APIKEY",
+                "expected CHAIN_ID=URL",
+            ),
+            (
+                "https://user:s3cret@eth.example/?APIKEY=1",
+                "is not a chain id",
+            ),
+            ("0=http://x", "is not a chain id"),
+        ] {
+            let e = c.set_from_flag(bad).unwrap_err();
+            assert_eq!(e.code(), "invalid_config");
+            let m = e.to_string();
+            assert!(m.contains(says), "{m}");
+            assert!(!m.contains("s3cret") && !m.contains("APIKEY"), "{m}");
+        }
+    }
+
+    #[test]
+    fn rpc_urls_are_printed_without_credentials_or_paths() {
+        for (url, shown) in [
+            ("http://127.0.0.1:8545", "http://127.0.0.1:8545"),
+            ("http://127.0.0.1:8545/", "http://127.0.0.1:8545/"),
+            ("https://eth.example/v3/KEY", "https://eth.example/…"),
+            ("https://eth.example?key=KEY", "https://eth.example/…"),
+            (
+                "https://u:KEY@eth.example:8545/",
+                "https://***@eth.example:8545/",
+            ),
+            ("https://KEY@eth.example", "https://***@eth.example"),
+            (
+                "https://u:KEY/KEY@eth.example/x",
+                "https://***@eth.example/…",
+            ),
+            ("https://u:K@EY@eth.example", "https://***@eth.example"),
+            ("u:KEY@eth.example", "***@eth.example"),
+            ("http://a\nb", "http://a b"),
+        ] {
+            assert_eq!(redact_rpc_url(url), shown, "{url}");
+        }
+        assert_eq!(redact_rpc_url(&"h".repeat(500)).chars().count(), 200);
     }
 }

@@ -16,12 +16,19 @@
 //! | 408 | `request_timeout` |
 //! | 413 | `payload_too_large` |
 //! | 415 | `unsupported_media_type` |
+//! | 429 | `rate_limited` (with `Retry-After`) |
 //! | 500 | `internal`, `invalid_config`, `insecure_config`, `io` |
 //! | 503 | `store_unavailable`, `overloaded` |
 //!
 //! 401 means "who you are could not be established" (the credential is absent, malformed,
 //! forged, stale or for another node); 403 means "we know who you are, and this is not
 //! allowed" (not granted, revoked, out of uses). A 401 carries `WWW-Authenticate: SessionSig`.
+//!
+//! `contract_wallet_invalid` (401) covers every contract-wallet failure and fails closed: the
+//! wallet said no, or its chain could not be asked (RPC endpoint down, timed out, HTTP error,
+//! not JSON-RPC, wrong chain, no endpoint for the SIWE chain id — every
+//! `sessionsig_rpc::RpcError` becomes this core code). `EIP1271` AuthSigs at a node without
+//! `[contract_wallets]` are `unsupported_derived_via` (see [`crate::config`]).
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -83,6 +90,13 @@ pub enum NodeError {
         /// The concurrency limit.
         limit: usize,
     },
+    /// This client address made too many requests of this kind; retry after the given time
+    /// (see [`crate::rate_limit`]).
+    #[error("too many requests from this client address; retry in {retry_after_secs} s")]
+    RateLimited {
+        /// Whole seconds until the client may try again (the `Retry-After` header).
+        retry_after_secs: u64,
+    },
     /// The configuration (file or flags) is not usable.
     #[error("invalid configuration: {0}")]
     Config(String),
@@ -113,6 +127,7 @@ impl NodeError {
             NodeError::MethodNotAllowed => "method_not_allowed",
             NodeError::Timeout { .. } => "request_timeout",
             NodeError::Overloaded { .. } => "overloaded",
+            NodeError::RateLimited { .. } => "rate_limited",
             NodeError::Config(_) => "invalid_config",
             NodeError::Insecure(_) => "insecure_config",
             NodeError::Io(_) => "io",
@@ -134,6 +149,7 @@ impl NodeError {
             NodeError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             NodeError::Timeout { .. } => StatusCode::REQUEST_TIMEOUT,
             NodeError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            NodeError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             NodeError::Config(_)
             | NodeError::Insecure(_)
             | NodeError::Io(_)
@@ -188,8 +204,14 @@ impl IntoResponse for NodeError {
                 HeaderValue::from_static("SessionSig"),
             );
         }
-        if matches!(self, NodeError::Overloaded { .. }) {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        match self {
+            NodeError::Overloaded { .. } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            NodeError::RateLimited { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            _ => {}
         }
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         resp
@@ -244,10 +266,26 @@ mod tests {
             (NodeError::PayloadTooLarge { limit: 3 }, 413),
             (NodeError::Overloaded { limit: 3 }, 503),
             (NodeError::Timeout { millis: 3 }, 408),
+            (
+                NodeError::RateLimited {
+                    retry_after_secs: 3,
+                },
+                429,
+            ),
         ];
         for (e, status) in cases {
             assert_eq!(e.status().as_u16(), status, "{}", e.code());
         }
+    }
+
+    #[test]
+    fn rate_limited_is_429_with_retry_after() {
+        let r = NodeError::RateLimited {
+            retry_after_secs: 7,
+        }
+        .into_response();
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(r.headers()[header::RETRY_AFTER], "7");
     }
 
     #[test]
@@ -264,6 +302,9 @@ mod tests {
             NodeError::MethodNotAllowed,
             NodeError::Timeout { millis: 0 },
             NodeError::Overloaded { limit: 0 },
+            NodeError::RateLimited {
+                retry_after_secs: 0,
+            },
             NodeError::Config(String::new()),
             NodeError::Insecure(String::new()),
             NodeError::Io(String::new()),

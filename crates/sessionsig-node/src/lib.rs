@@ -9,17 +9,21 @@
 //! * [`routes`]: the node's API: `GET /v1/handshake`, `POST /v1/authorize`, `GET /v1/session`,
 //!   `POST /v1/revocations`, `GET /v1/revocations/{id}`, `GET /healthz`, `GET /metrics`.
 //! * [`error`]: one error enum, a stable code per failure, and the status table.
-//! * [`config`]: TOML file + flags → [`Settings`]; [`server`]: the accept loop with limits and
-//!   graceful shutdown; [`network`]: N local nodes on one shared store.
+//! * [`config`]: TOML file + flags → [`Settings`] (including `[contract_wallets]`: ERC-1271 /
+//!   ERC-6492 checks over JSON-RPC with `sessionsig-rpc`); [`server`]: the accept loop with
+//!   limits and graceful shutdown; [`network`]: N local nodes on one shared store.
 //! * [`store`]: revocations, use counters and the revocation log (memory, SQLite, PostgreSQL).
 //! * [`nonce`]: stateless HMAC-authenticated handshake nonces; [`metrics`]: Prometheus text.
+//! * [`rate_limit`]: per-client token buckets (`POST /v1/revocations`, `429 rate_limited`).
 //!
-//! The verifier and the stores are synchronous (≈ 100 µs of CPU, or a database round trip):
-//! every call to them runs on `tokio::task::spawn_blocking`, never on an async worker.
+//! The verifier and the stores are synchronous (≈ 100 µs of CPU, a database round trip, or a
+//! blocking JSON-RPC call for a contract wallet): every call to them runs on
+//! `tokio::task::spawn_blocking`, never on an async worker.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod chain_limit;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod config;
@@ -28,6 +32,7 @@ pub mod json;
 pub mod metrics;
 pub mod network;
 pub mod nonce;
+pub mod rate_limit;
 pub mod routes;
 pub mod server;
 pub mod store;

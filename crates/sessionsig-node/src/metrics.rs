@@ -10,6 +10,7 @@
 //! | `sessionsig_auth_sig_cache_hits_total`, `…_misses_total` | counter | |
 //! | `sessionsig_auth_sig_cache_entries` | gauge | |
 //! | `sessionsig_revocations_total` | counter | `result`: `ok` or the refusal code |
+//! | `sessionsig_rate_limited_total` | counter | `route`: requests refused `429 rate_limited` |
 //! | `sessionsig_build_info` | gauge | `version` |
 //!
 //! Label values come from bounded sets (route templates, status codes, stable error codes),
@@ -97,6 +98,7 @@ pub struct Metrics {
     verifications: Mutex<BTreeMap<&'static str, u64>>,
     verify_latency: Histogram,
     revocations: Mutex<BTreeMap<&'static str, u64>>,
+    rate_limited: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Metrics {
@@ -141,6 +143,13 @@ impl Metrics {
     pub fn revocation(&self, result: &'static str) {
         if let Ok(mut v) = self.revocations.lock() {
             *v.entry(result).or_insert(0) += 1;
+        }
+    }
+
+    /// A request on `route` (a route template) was refused by a per-client rate limit.
+    pub fn rate_limited(&self, route: &'static str) {
+        if let Ok(mut v) = self.rate_limited.lock() {
+            *v.entry(route).or_insert(0) += 1;
         }
     }
 
@@ -251,6 +260,18 @@ impl Metrics {
                 let _ = writeln!(out, "sessionsig_revocations_total{{result=\"{code}\"}} {n}");
             }
         }
+
+        let _ = writeln!(out, "# HELP sessionsig_rate_limited_total Requests refused by a per-client rate limit (429 rate_limited), by route template.");
+        let _ = writeln!(out, "# TYPE sessionsig_rate_limited_total counter");
+        if let Ok(v) = self.rate_limited.lock() {
+            for (route, n) in v.iter() {
+                let _ = writeln!(
+                    out,
+                    "sessionsig_rate_limited_total{{route=\"{}\"}} {n}",
+                    escape(route)
+                );
+            }
+        }
         out
     }
 }
@@ -275,6 +296,8 @@ mod tests {
         m.request_finished("/v1/authorize", 401, Duration::from_millis(3));
         m.verification("ok", Some(Duration::from_micros(60)));
         m.verification("wrong_node", Some(Duration::from_micros(60)));
+        m.rate_limited("/v1/revocations");
+        m.rate_limited("/v1/revocations");
         let text = m.render(CacheStats {
             hits: 5,
             misses: 1,
@@ -294,6 +317,7 @@ mod tests {
         assert!(text.contains("sessionsig_verification_duration_seconds_count 2"));
         assert!(text.contains("sessionsig_auth_sig_cache_hits_total 5"));
         assert!(text.contains("sessionsig_http_requests_in_flight 0"));
+        assert!(text.contains("sessionsig_rate_limited_total{route=\"/v1/revocations\"} 2"));
         // Every sample line is `name{labels} value` or `name value`.
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             let value = line.rsplit(' ').next().unwrap();

@@ -58,6 +58,7 @@ pub struct Network {
     urls: Vec<String>,
     addrs: Vec<SocketAddr>,
     store: String,
+    contract_wallets: Option<String>,
 }
 
 impl Network {
@@ -94,6 +95,7 @@ impl Network {
         };
         let mut nodes = Vec::with_capacity(opts.nodes);
         let mut addrs = Vec::with_capacity(opts.nodes);
+        let mut contract_wallets = None;
         for url in &urls {
             let mut cfg = opts.base.clone();
             cfg.public_url = Some(url.clone());
@@ -102,6 +104,7 @@ impl Network {
             cfg.data_dir = Some(data_dir.clone());
             cfg.store = Some(store.clone());
             let settings = cfg.resolve(opts.insecure_no_verify)?;
+            contract_wallets = settings.contract_wallets.as_ref().map(|c| c.describe());
             let node = match &shared_memory {
                 Some(s) => Node::bind_with(settings, s.clone(), Arc::new(SystemClock)).await?,
                 None => Node::bind(settings).await?,
@@ -114,6 +117,7 @@ impl Network {
             urls,
             addrs,
             store: crate::store::redact_url(&store),
+            contract_wallets,
         })
     }
 
@@ -125,6 +129,11 @@ impl Network {
     /// The shared store (password removed).
     pub fn store_description(&self) -> &str {
         &self.store
+    }
+
+    /// The contract-wallet endpoints every node asks (URLs redacted), when configured.
+    pub fn contract_wallets_description(&self) -> Option<&str> {
+        self.contract_wallets.as_deref()
     }
 
     /// Serve every node; once all answer `GET /healthz` call `on_ready` with their URLs; run

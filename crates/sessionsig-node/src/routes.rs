@@ -5,7 +5,7 @@
 //! | `GET` | `/v1/handshake` | `{"nodeUrl","nodeVersion","nodes","nonce","nonceExpiresAt","requireNetworkNonce"}`: this node, the network, a fresh stateless nonce |
 //! | `POST` | `/v1/authorize` | body `{"sessionSig": <SessionSig object>, "resource": "lit-pkp://*", "ability": "pkp-signing"}` → 200 verified session JSON, or 401/403/503 `{code,error}`. `resource`/`ability` go together; without them the SessionSig is checked as a whole |
 //! | `GET` | `/v1/session` | behind [`RequireSessionSig`]: the verified session of the `Authorization: SessionSig …` header |
-//! | `POST` | `/v1/revocations` | body: a signed revocation (an AuthSig whose SIWE URI is `lit:revocation:<target>`) → 201 (new) / 200 (known) `{"id","issuer","revokedAt","hash"}` |
+//! | `POST` | `/v1/revocations` | body: a signed revocation (an AuthSig whose SIWE URI is `lit:revocation:<target>`) → 201 (new) / 200 (known) `{"id","issuer","revokedAt","hash"}`; per client address at most `revocation_burst` at once and `revocation_rate_per_minute` more per minute, beyond `429 rate_limited` with `Retry-After` ([`crate::rate_limit`]) |
 //! | `GET` | `/v1/revocations/{id}` | `id` = `session-key:<hex>` or `auth-sig:0x<hash>` → 200 `{"id","revoked":true,"revocations":[{"issuer","revokedAt","revocation"}]}` or 404 |
 //! | `GET` | `/healthz` | 200 `{"status":"ok",…}` when the store answers, else 503 |
 //! | `GET` | `/metrics` | Prometheus text exposition ([`crate::metrics`]) |
@@ -13,6 +13,11 @@
 //! Every `/v1` request counts against the concurrency limit (`503 overloaded` beyond it) and
 //! the request timeout (`408 request_timeout`); `/healthz` and `/metrics` do not, so a loaded
 //! node can still be observed.
+//!
+//! The client address of the rate limit is the request's
+//! [`ConnectInfo<SocketAddr>`](axum::extract::ConnectInfo), which the node's server sets; to
+//! serve [`router`] yourself, use `into_make_service_with_connect_info::<SocketAddr>()`
+//! (without it every client shares one bucket).
 
 use crate::auth::{Authorizer, RequireSessionSig, Session};
 use crate::config::{Limits, Settings};
@@ -20,9 +25,10 @@ use crate::error::{NodeError, Result};
 use crate::json::{check_json_content_type, parse_bounded, read_body};
 use crate::metrics::{CacheStats, Metrics};
 use crate::nonce::NonceKey;
+use crate::rate_limit::{retry_after_secs, ClientKey, RateLimiter};
 use crate::store::{RevocationRecord, Stores};
 use axum::body::Body;
-use axum::extract::{MatchedPath, Path, State};
+use axum::extract::{ConnectInfo, MatchedPath, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -30,10 +36,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sessionsig::auth_sig::AuthSig;
+use sessionsig::auth_sig::{AuthSig, AuthSigPolicy, ContractWalletVerifier};
 use sessionsig::lit::{LitAbility, LitResource};
 use sessionsig::time::{to_iso_string, Clock};
 use sessionsig::verify::{AuthSigCache, Request, RevocationTarget, UnverifiedSessionSig, Verifier};
+use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -60,6 +67,9 @@ struct Inner {
     verify: bool,
     limits: Limits,
     in_flight: Arc<Semaphore>,
+    revocation_limit: Option<RateLimiter>,
+    /// The verifier's contract-wallet checks, also for revocations signed by contract wallets.
+    contract_wallets: Option<Arc<dyn ContractWalletVerifier>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -73,13 +83,27 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// The state of a node with these settings, stores and clock.
+    /// The state of a node with these settings, stores and clock. With
+    /// `settings.contract_wallets`, `EIP1271` AuthSigs (sessions, delegations, revocations) are
+    /// checked over JSON-RPC; without, they are refused `unsupported_derived_via`.
     pub fn new(settings: &Settings, stores: Stores, clock: Arc<dyn Clock>) -> Result<Self> {
-        let verifier = Verifier::new(&settings.public_url, settings.policy.clone(), clock.clone())
-            .map_err(|e| NodeError::Config(format!("public_url: {e}")))?
-            .with_revocation_store(stores.revocations.clone())
-            .with_usage_store(stores.usage.clone())
-            .with_cache(Arc::new(AuthSigCache::new(settings.cache_capacity)));
+        let contract_wallets: Option<Arc<dyn ContractWalletVerifier>> =
+            match &settings.contract_wallets {
+                Some(c) => Some(Arc::new(crate::chain_limit::InFlightLimit::new(
+                    c.verifier()?,
+                    c.max_in_flight,
+                ))),
+                None => None,
+            };
+        let mut verifier =
+            Verifier::new(&settings.public_url, settings.policy.clone(), clock.clone())
+                .map_err(|e| NodeError::Config(format!("public_url: {e}")))?
+                .with_revocation_store(stores.revocations.clone())
+                .with_usage_store(stores.usage.clone())
+                .with_cache(Arc::new(AuthSigCache::new(settings.cache_capacity)));
+        if let Some(c) = &contract_wallets {
+            verifier = verifier.with_contract_wallets(c.clone());
+        }
         let metrics = Arc::new(Metrics::new());
         let nonce = NonceKey::new(*settings.network_secret, settings.nonce_ttl);
         let mut auth = Authorizer::new(Arc::new(verifier))
@@ -101,6 +125,12 @@ impl AppState {
                 verify: settings.verify,
                 limits: settings.limits.clone(),
                 in_flight: Arc::new(Semaphore::new(settings.limits.max_concurrency)),
+                revocation_limit: RateLimiter::new(
+                    settings.limits.revocation_burst,
+                    settings.limits.revocation_rate_per_minute,
+                    settings.limits.revocation_rate_max_clients,
+                ),
+                contract_wallets,
             }),
         })
     }
@@ -143,7 +173,13 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/handshake", get(handshake))
         .route("/v1/authorize", post(authorize))
         .route("/v1/session", whoami)
-        .route("/v1/revocations", post(post_revocation))
+        .route(
+            "/v1/revocations",
+            post(post_revocation).route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                limit_revocations,
+            )),
+        )
         .route("/v1/revocations/{id}", get(get_revocation))
         .layer(middleware::from_fn_with_state(state.clone(), limit));
     Router::new()
@@ -182,6 +218,30 @@ async fn limit(State(st): State<AppState>, req: axum::extract::Request, next: Ne
         Ok(r) => r,
         Err(_) => NodeError::Timeout { millis }.into_response(),
     }
+}
+
+/// The per-client rate limit of `POST /v1/revocations`, before anything is read or verified.
+async fn limit_revocations(
+    State(st): State<AppState>,
+    req: axum::extract::Request,
+    next: Next,
+) -> Response {
+    if let Some(limiter) = &st.inner.revocation_limit {
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        if let Err(wait) = limiter.check(ClientKey::of(peer), st.inner.clock.now()) {
+            let m = &st.inner.metrics;
+            m.rate_limited("/v1/revocations");
+            m.revocation("rate_limited");
+            return NodeError::RateLimited {
+                retry_after_secs: retry_after_secs(wait),
+            }
+            .into_response();
+        }
+    }
+    next.run(req).await
 }
 
 async fn not_found() -> NodeError {
@@ -304,10 +364,16 @@ async fn post_revocation_inner(st: &AppState, headers: &HeaderMap, body: Body) -
         NodeError::InvalidRequest(m) => NodeError::Verify(sessionsig::Error::InvalidRevocation(m)),
         other => other,
     })?;
-    let policy = st.inner.auth.auth_sig_policy();
+    let base = st.inner.auth.auth_sig_policy();
+    let contract_wallets = st.inner.contract_wallets.clone();
     let now = st.inner.clock.now();
     let log = st.inner.stores.log.clone();
+    // On the blocking pool: a contract wallet's signature is checked over blocking JSON-RPC.
     let (record, new, hash) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let policy = AuthSigPolicy {
+            contract_wallets: contract_wallets.as_deref(),
+            ..base
+        };
         let v = signed.verify_revocation(now, &policy)?;
         let (record, new) = log.record(&v, &signed, now)?;
         Ok((record, new, v.hash))

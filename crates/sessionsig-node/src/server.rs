@@ -5,12 +5,15 @@
 //! is dropped), a cap on open connections, `TCP_NODELAY`, and a graceful shutdown: on the
 //! signal the listener closes, idle keep-alive connections close, every request already
 //! received is answered, then the connections close; after `shutdown_grace_ms` whatever is
-//! left is dropped.
+//! left is dropped. Every request carries its connection's peer address as axum's
+//! [`ConnectInfo<SocketAddr>`](axum::extract::ConnectInfo) (the key of the per-client rate
+//! limits, [`crate::rate_limit`]).
 
 use crate::config::Settings;
 use crate::error::{NodeError, Result};
 use crate::routes::{router, AppState};
 use crate::store::Stores;
+use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -21,6 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tower::Layer;
 
 /// A bound node, ready to serve.
 #[derive(Debug)]
@@ -102,7 +106,6 @@ where
         .keep_alive(true);
     let connections = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
-    let service = TowerToHyperService::new(app);
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -113,7 +116,7 @@ where
                 Err(_) => break,
             },
         };
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             biased;
             _ = &mut shutdown => break,
             a = listener.accept() => match a {
@@ -126,7 +129,12 @@ where
             },
         };
         let _ = stream.set_nodelay(true);
-        let conn = http.serve_connection(TokioIo::new(stream), service.clone());
+        // Every request of the connection carries its peer address (the rate limits' key).
+        let service = TowerToHyperService::new(Layer::layer(
+            &axum::Extension(ConnectInfo(peer)),
+            app.clone(),
+        ));
+        let conn = http.serve_connection(TokioIo::new(stream), service);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             let _ = conn.await;

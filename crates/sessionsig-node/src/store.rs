@@ -197,7 +197,7 @@ mod sql {
             Some(s) if url.starts_with("postgres") => format!("{} (schema {s})", redact_url(url)),
             _ => redact_url(url),
         };
-        let shared = Arc::new(Sql(Some(store)));
+        let shared = Arc::new(Sql(store));
         Ok(Stores {
             revocations: shared.clone(),
             usage: shared.clone(),
@@ -206,58 +206,35 @@ mod sql {
         })
     }
 
-    /// The SQL store, dropped on a thread of its own: the synchronous PostgreSQL driver runs a
-    /// private runtime and panics when a connection is closed from inside an async task, and
-    /// the last reference to the store may well go away there (at shutdown).
-    struct Sql(Option<SqlStore>);
-
-    impl Drop for Sql {
-        fn drop(&mut self) {
-            if let Some(store) = self.0.take() {
-                // (Should no thread be available, the closure and the store drop right here.)
-                if let Ok(h) = std::thread::Builder::new()
-                    .name("sessionsig-store-close".into())
-                    .spawn(move || drop(store))
-                {
-                    let _ = h.join();
-                }
-            }
-        }
-    }
-
-    impl Sql {
-        fn get(&self) -> sessionsig::Result<&SqlStore> {
-            self.0
-                .as_ref()
-                .ok_or_else(|| sessionsig::Error::Store("the store is closed".into()))
-        }
-    }
+    /// The SQL store, with the revocation log on top. It may be dropped anywhere, async code
+    /// included: the store closes its PostgreSQL connections off the runtime itself.
+    struct Sql(SqlStore);
 
     impl RevocationStore for Sql {
         fn revoke(&self, target: &RevocationTarget, issuer: Address) -> sessionsig::Result<()> {
-            self.get()?.revoke(target, issuer)
+            self.0.revoke(target, issuer)
         }
         fn is_revoked(
             &self,
             target: &RevocationTarget,
             issuer: Address,
         ) -> sessionsig::Result<bool> {
-            self.get()?.is_revoked(target, issuer)
+            self.0.is_revoked(target, issuer)
         }
         fn first_revoked(
             &self,
             items: &[(RevocationTarget, Address)],
         ) -> sessionsig::Result<Option<(RevocationTarget, Address)>> {
-            self.get()?.first_revoked(items)
+            self.0.first_revoked(items)
         }
     }
 
     impl UsageStore for Sql {
         fn try_consume(&self, charges: &[UseCharge]) -> sessionsig::Result<()> {
-            self.get()?.try_consume(charges)
+            self.0.try_consume(charges)
         }
         fn used(&self, counter: &str) -> sessionsig::Result<u64> {
-            self.get()?.used(counter)
+            self.0.used(counter)
         }
     }
 
@@ -277,7 +254,7 @@ mod sql {
             signed: &AuthSig,
             _at: OffsetDateTime,
         ) -> sessionsig::Result<(RevocationRecord, bool)> {
-            let store = self.get()?;
+            let store = &self.0;
             let mine = |v: Vec<sessionsig_store::RevocationRecord>| {
                 v.into_iter().find(|r| r.issuer == verified.issuer)
             };
@@ -291,7 +268,7 @@ mod sql {
 
         fn lookup(&self, target: &RevocationTarget) -> sessionsig::Result<Vec<RevocationRecord>> {
             Ok(self
-                .get()?
+                .0
                 .get_revocations(target)?
                 .into_iter()
                 .map(convert)

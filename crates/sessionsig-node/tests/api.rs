@@ -754,26 +754,7 @@ async fn network_nonce_rule() {
     let nonce = h["nonce"].as_str().expect("nonce").to_owned();
     let owner = wallet(0x19);
     let key = sessionsig::session::SessionKeyPair::generate();
-    let make = |nonce: &str| {
-        let t = now();
-        sessionsig::auth_sig::AuthSig::create(
-            &owner,
-            &sessionsig::auth_sig::SiweRecapParams {
-                domain: "localhost".into(),
-                uri: sessionsig::auth_sig::SiweRecapParams::session_uri(&key.public_hex()),
-                statement: None,
-                nonce: nonce.into(),
-                chain_id: 1,
-                issued_at: sessionsig::time::Timestamp::from_instant(t),
-                expiration: Some(sessionsig::time::Timestamp::from_instant(
-                    t + sessionsig::time::Duration::hours(1),
-                )),
-                not_before: None,
-                capability: pkp_and_actions(),
-            },
-        )
-        .expect("auth sig")
-    };
+    let make = |nonce: &str| session_auth_sig_with_nonce(&owner, &key, nonce);
     let reqs = requests(&[("lit-pkp://*", LitAbility::PkpSigning)]);
     let ok = sign(&key, &reqs, &[make(&nonce)], &nodes());
     let r = call(&a.router, with_auth("/v1/session", ok.get(ME).expect("m"))).await;
@@ -811,4 +792,122 @@ async fn verification_off_is_explicit_and_only_on_authorize() {
         call(&a.router, get_req("/healthz")).await.json()["verify"],
         json!(false)
     );
+}
+
+/// `POST /v1/revocations` from `peer` (the address the node's server puts on each request).
+fn revocation_from(peer: &str, body: &Value) -> Request<Body> {
+    let mut r = post_json("/v1/revocations", body);
+    let addr: std::net::SocketAddr = peer.parse().expect("peer");
+    r.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+    r
+}
+
+/// A valid revocation signed by a throwaway wallet (what a store-filling client would send).
+fn throwaway_revocation(n: u8) -> Value {
+    let key = sessionsig::session::SessionKeyPair::generate();
+    let rev = revocation(
+        &wallet(0x80 + n),
+        &RevocationTarget::SessionKey(key.public_hex()),
+    );
+    serde_json::to_value(&rev).expect("v")
+}
+
+#[tokio::test]
+async fn revocations_are_rate_limited_per_client_address() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let settings = settings(dir.path(), |c| {
+        c.limits.revocation_burst = 3;
+        c.limits.revocation_rate_per_minute = 60;
+    });
+    let clock = ManualClock::now_real();
+    let state = AppState::new(&settings, Stores::memory(), clock.clone()).expect("state");
+    let router = router(state);
+    let (a, b, v6) = ("10.0.0.1:50000", "10.0.0.2:50000", "[2001:db8::1]:50000");
+
+    // The burst: three valid revocations from one address (other ports: same client).
+    for (i, port) in [40001, 40002, 40003].into_iter().enumerate() {
+        let peer = format!("10.0.0.1:{port}");
+        let r = call(
+            &router,
+            revocation_from(&peer, &throwaway_revocation(i as u8)),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    // The fourth within the window: 429, the node's JSON error shape, Retry-After.
+    let r = call(&router, revocation_from(a, &throwaway_revocation(3))).await;
+    assert_eq!(
+        (r.status.as_u16(), r.code().as_str()),
+        (429, "rate_limited"),
+        "{}",
+        r.text()
+    );
+    assert!(r.json()["error"]
+        .as_str()
+        .expect("message")
+        .contains("retry"));
+    assert_eq!(r.headers[header::RETRY_AFTER], "1");
+    assert_eq!(r.headers[header::CACHE_CONTROL], "no-store");
+    // Refused before the body is even read: garbage is 429 too, not 400.
+    let r = call(&router, revocation_from(a, &json!({"nope": 1}))).await;
+    assert_eq!(r.status, 429);
+    // Other clients are not affected.
+    let r = call(&router, revocation_from(b, &throwaway_revocation(4))).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let r = call(&router, revocation_from(v6, &throwaway_revocation(5))).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    // Reads are not limited.
+    let id =
+        RevocationTarget::SessionKey(sessionsig::session::SessionKeyPair::generate().public_hex())
+            .id();
+    let r = call(&router, get_req(&format!("/v1/revocations/{id}"))).await;
+    assert_eq!(r.status, 404);
+
+    // One refill interval later: one more, and only one.
+    clock.advance(sessionsig::time::Duration::seconds(1));
+    let r = call(&router, revocation_from(a, &throwaway_revocation(6))).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let r = call(&router, revocation_from(a, &throwaway_revocation(7))).await;
+    assert_eq!(
+        (r.status.as_u16(), r.code().as_str()),
+        (429, "rate_limited")
+    );
+
+    let t = call(&router, get_req("/metrics")).await.text();
+    for needle in [
+        "sessionsig_rate_limited_total{route=\"/v1/revocations\"} 3",
+        "sessionsig_revocations_total{result=\"rate_limited\"} 3",
+        "sessionsig_revocations_total{result=\"ok\"} 6",
+        "sessionsig_http_requests_total{route=\"/v1/revocations\",status=\"429\"} 3",
+    ] {
+        assert!(t.contains(needle), "missing `{needle}` in\n{t}");
+    }
+}
+
+#[tokio::test]
+async fn the_revocation_rate_limit_can_be_turned_off() {
+    let a = app_with(|c| c.limits.revocation_burst = 0, Stores::memory());
+    // Past the default burst (20), from one address, at one instant.
+    for i in 0..25 {
+        let r = call(
+            &a.router,
+            revocation_from("10.0.0.1:1", &throwaway_revocation(i)),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{i}: {}", r.text());
+    }
+    // And by default it is on: requests without a known peer share one bucket.
+    let a = app();
+    assert_eq!(a.settings.limits.revocation_burst, 20);
+    let mut statuses = Vec::new();
+    for i in 0..21 {
+        let body = throwaway_revocation(i);
+        statuses.push(
+            call(&a.router, post_json("/v1/revocations", &body))
+                .await
+                .status,
+        );
+    }
+    assert!(statuses[..20].iter().all(|s| *s == 201), "{statuses:?}");
+    assert_eq!(statuses[20], 429);
 }

@@ -13,10 +13,8 @@
 mod common;
 
 use common::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use sessionsig::auth_sig::RevocationTarget;
-use sessionsig::session::SessionSigs;
-use sessionsig_client::reqwest;
 use sessionsig_node::auth::authorization_value;
 use std::net::TcpListener;
 use std::path::Path;
@@ -114,52 +112,6 @@ impl Proc {
             ),
         }
     }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .pool_max_idle_per_host(64)
-        .build()
-        .expect("client")
-}
-
-async fn post(c: &reqwest::Client, url: &str, path: &str, body: &Value) -> (u16, Value) {
-    let r = c
-        .post(format!("{url}{path}"))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("POST {url}{path}: {e}"));
-    let status = r.status().as_u16();
-    let bytes = r.bytes().await.expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
-async fn get(c: &reqwest::Client, url: &str, path: &str, auth: Option<String>) -> (u16, Value) {
-    let mut b = c.get(format!("{url}{path}"));
-    if let Some(a) = auth {
-        b = b.header("authorization", a);
-    }
-    let r = b
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("GET {url}{path}: {e}"));
-    let status = r.status().as_u16();
-    let bytes = r.bytes().await.expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned())),
-    )
-}
-
-fn authorize(sigs: &SessionSigs, node: &str) -> Value {
-    json!({"sessionSig": serde_json::to_value(sigs.get(node).expect("entry")).expect("json")})
 }
 
 /// Three separate node processes on one store.
@@ -436,26 +388,7 @@ async fn network_up_shares_nonces_and_stops_on_sigterm() {
         let nonce = h["nonce"].as_str().expect("nonce").to_owned();
         let owner = wallet(0x23);
         let key = sessionsig::session::SessionKeyPair::generate();
-        let auth_with = |n: &str| {
-            let t = now();
-            sessionsig::auth_sig::AuthSig::create(
-                &owner,
-                &sessionsig::auth_sig::SiweRecapParams {
-                    domain: "localhost".into(),
-                    uri: sessionsig::auth_sig::SiweRecapParams::session_uri(&key.public_hex()),
-                    statement: None,
-                    nonce: n.into(),
-                    chain_id: 1,
-                    issued_at: sessionsig::time::Timestamp::from_instant(t),
-                    expiration: Some(sessionsig::time::Timestamp::from_instant(
-                        t + sessionsig::time::Duration::hours(1),
-                    )),
-                    not_before: None,
-                    capability: pkp_and_actions(),
-                },
-            )
-            .expect("auth sig")
-        };
+        let auth_with = |n: &str| session_auth_sig_with_nonce(&owner, &key, n);
         let reqs = requests(&[("lit-pkp://*", sessionsig::lit::LitAbility::PkpSigning)]);
         let good = sign(&key, &reqs, &[auth_with(&nonce)], &urls);
         let bad = sign(&key, &reqs, &[auth_with("abcdef0123456789")], &urls);

@@ -4,51 +4,10 @@
 mod common;
 
 use common::*;
-use sessionsig::time::SystemClock;
-use sessionsig_node::config::NodeConfig;
-use sessionsig_node::store::Stores;
-use sessionsig_node::Node;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
-async fn start(
-    tweak: impl FnOnce(&mut NodeConfig),
-) -> (
-    SocketAddr,
-    tokio::sync::oneshot::Sender<()>,
-    tokio::task::JoinHandle<()>,
-    tempfile::TempDir,
-) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    // Bind port 0 first, then name the node by the port it got.
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = probe.local_addr().expect("addr").port();
-    drop(probe);
-    let mut c = NodeConfig {
-        public_url: Some(format!("http://127.0.0.1:{port}")),
-        data_dir: Some(dir.path().to_owned()),
-        store: Some("memory:".into()),
-        ..NodeConfig::default()
-    };
-    tweak(&mut c);
-    let settings = c.resolve(false).expect("settings");
-    let node = Node::bind_with(settings, Stores::memory(), Arc::new(SystemClock))
-        .await
-        .expect("bind");
-    let addr = node.local_addr().expect("addr");
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        node.serve(async move {
-            let _ = rx.await;
-        })
-        .await
-        .expect("serve");
-    });
-    (addr, tx, task, dir)
-}
+use tokio::net::{TcpSocket, TcpStream};
 
 async fn exchange(addr: SocketAddr, raw: &[u8]) -> String {
     let mut s = TcpStream::connect(addr).await.expect("connect");
@@ -173,4 +132,78 @@ async fn shutdown_waits_for_the_request_in_flight_then_closes() {
         .await
         .expect("idle closed");
     assert!(n.is_ok());
+}
+
+/// `POST /v1/revocations` with `body`, over a connection from the local address `from`
+/// (any 127.0.0.0/8 address is the loopback on Linux): (status, head, body).
+async fn post_revocation_from(from: &str, addr: SocketAddr, body: &str) -> (u16, String, String) {
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(format!("{from}:0").parse().expect("from"))
+        .expect("bind the client address");
+    let mut s = socket.connect(addr).await.expect("connect");
+    let req = format!(
+        "POST /v1/revocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.expect("write");
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out))
+        .await
+        .expect("answered")
+        .expect("read");
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").expect("head");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+fn throwaway_revocation(n: u8) -> String {
+    let key = sessionsig::session::SessionKeyPair::generate();
+    let target = sessionsig::auth_sig::RevocationTarget::SessionKey(key.public_hex());
+    serde_json::to_string(&revocation(&wallet(0x60 + n), &target)).expect("json")
+}
+
+#[tokio::test]
+async fn revocations_are_rate_limited_per_peer_address_on_the_wire() {
+    let clock = ManualClock::now_real();
+    let (addr, stop, task, _dir) = start_with(
+        |c| {
+            c.limits.revocation_burst = 2;
+            c.limits.revocation_rate_per_minute = 60;
+        },
+        clock.clone(),
+    )
+    .await;
+    // Two from 127.0.0.1 (two connections): accepted; the third: 429.
+    for i in 0..2 {
+        let (status, _, body) =
+            post_revocation_from("127.0.0.1", addr, &throwaway_revocation(i)).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, head, body) =
+        post_revocation_from("127.0.0.1", addr, &throwaway_revocation(2)).await;
+    assert_eq!(status, 429, "{body}");
+    assert!(head.contains("\r\nretry-after: 1\r\n"), "{head}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("JSON error");
+    assert_eq!(v["code"], "rate_limited");
+    // Another peer address is not affected.
+    let (status, _, body) = post_revocation_from("127.0.0.2", addr, &throwaway_revocation(3)).await;
+    assert_eq!(status, 201, "{body}");
+    // After one refill interval, 127.0.0.1 may post one more.
+    clock.advance(sessionsig::time::Duration::seconds(1));
+    let (status, _, body) = post_revocation_from("127.0.0.1", addr, &throwaway_revocation(4)).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, _, _) = post_revocation_from("127.0.0.1", addr, &throwaway_revocation(5)).await;
+    assert_eq!(status, 429);
+
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("stops")
+        .expect("join");
 }
