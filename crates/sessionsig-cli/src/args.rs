@@ -35,7 +35,7 @@ impl RequestArg {
     /// The ReCap ability key this request grants (`Threshold/Signing`).
     pub fn recap_ability(&self) -> CliResult<String> {
         if let Ok(a) = LitAbility::from_str(&self.ability) {
-            return Ok(a.recap_key());
+            return Ok(a.recap_key().to_owned());
         }
         if self.ability.contains('/') {
             return Ok(self.ability.clone());

@@ -33,12 +33,12 @@ pub fn run(a: Args) -> CliResult<ExitCode> {
     let mut cap = Capability::new();
     cap.add_ability(
         &pkp.key(),
-        &LitAbility::PkpSigning.recap_key(),
+        LitAbility::PkpSigning.recap_key(),
         vec![Caveat::new()],
     )?;
     cap.add_ability(
         "lit-litaction://*",
-        &LitAbility::LitActionExecution.recap_key(),
+        LitAbility::LitActionExecution.recap_key(),
         vec![Caveat::new()],
     )?;
     let params = SiweRecapParams {

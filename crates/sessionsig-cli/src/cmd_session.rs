@@ -167,6 +167,11 @@ impl StoreArgs {
             KeyLayout::app(&self.app).map_err(client_err)?
         };
         let store = FileStore::open(&dir).map_err(client_err)?;
+        // Opening tightens files another program left readable by others (the Lit SDK writes
+        // its session key 0644); say so when that failed. Paths and reasons only, no values.
+        for warning in store.take_warnings() {
+            eprintln!("warning: {warning}");
+        }
         Ok((store, layout, dir))
     }
 }

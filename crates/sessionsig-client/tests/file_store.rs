@@ -29,7 +29,7 @@ fn request() -> SessionRequest {
 
 fn manager_at(
     wallet: impl WalletProvider + 'static,
-    store: FileStore,
+    store: impl Storage + 'static,
     now: &str,
 ) -> SessionManager {
     SessionManager::new(wallet, store, NodeSet::new(nodes(5)).unwrap())
@@ -192,4 +192,140 @@ fn a_signature_stored_by_another_process_is_reused() {
     clock.set(parse_rfc3339(later).unwrap());
     rt().block_on(a.session_sigs(&request())).unwrap();
     assert_eq!(w.count(), 2);
+}
+
+/// The two files of a real session (our values are the Lit SDK's, byte for byte): what a Lit
+/// SDK process using node-localstorage leaves in its directory.
+#[cfg(unix)]
+fn sdk_session_files() -> (Vec<u8>, Vec<u8>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = manager_at(wallet(1), FileStore::open(tmp.path()).unwrap(), T0);
+    rt().block_on(m.session_sigs(&request())).unwrap();
+    (
+        std::fs::read(tmp.path().join(LIT_SESSION_KEY)).unwrap(),
+        std::fs::read(tmp.path().join(LIT_WALLET_SIG)).unwrap(),
+    )
+}
+
+/// Write `content` the way node-localstorage does under `umask 022`: a `0644` file.
+#[cfg(unix)]
+fn write_as_sdk(path: &Path, content: &[u8]) {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o644)
+        .open(path)
+        .unwrap();
+    std::io::Write::write_all(&mut f, content).unwrap();
+    // Whatever this process's umask.
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(mode(path), 0o644);
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+#[cfg(unix)]
+#[test]
+fn a_world_readable_session_key_written_by_the_sdk_is_made_owner_only_when_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let (key, sig) = sdk_session_files();
+    assert!(String::from_utf8_lossy(&key).contains("\"secretKey\""));
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lit-storage");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    // Our process opens the (empty) store; the SDK process then writes its session.
+    let store = Arc::new(FileStore::open(&dir).unwrap());
+    write_as_sdk(&dir.join(LIT_SESSION_KEY), &key);
+    write_as_sdk(&dir.join(LIT_WALLET_SIG), &sig);
+
+    // Read through the store: the raw `get` …
+    assert_eq!(
+        store.get(LIT_SESSION_KEY).unwrap().unwrap().as_bytes(),
+        &key[..]
+    );
+    assert_eq!(mode(&dir.join(LIT_SESSION_KEY)), 0o600);
+    assert_eq!(std::fs::read(dir.join(LIT_SESSION_KEY)).unwrap(), key);
+
+    // … and the session manager, without a wallet: it lives on the SDK's session.
+    write_as_sdk(&dir.join(LIT_SESSION_KEY), &key);
+    let address = WalletProvider::address(&wallet(1));
+    let m = manager_at(
+        ReadOnlyWallet::new(address),
+        store.clone(),
+        "2025-06-01T13:00:00.000Z",
+    );
+    let sigs = rt().block_on(m.session_sigs(&request())).unwrap();
+    let session_public_key = sigs.iter().next().unwrap().1.address.clone();
+    assert!(String::from_utf8_lossy(&key).contains(&session_public_key));
+    for (name, content) in [(LIT_SESSION_KEY, &key), (LIT_WALLET_SIG, &sig)] {
+        let path = dir.join(name);
+        assert_eq!(mode(&path), 0o600, "{name}");
+        assert_eq!(&std::fs::read(&path).unwrap(), content, "{name}");
+    }
+    assert_eq!(store.take_warnings(), Vec::<String>::new());
+}
+
+#[cfg(unix)]
+#[test]
+fn open_makes_an_sdk_store_owner_only_without_touching_contents_or_links() {
+    use std::os::unix::fs::PermissionsExt;
+    let (key, sig) = sdk_session_files();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("lit-storage");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    write_as_sdk(&dir.join(LIT_SESSION_KEY), &key);
+    write_as_sdk(&dir.join(LIT_WALLET_SIG), &sig);
+    // A left-over of write-file-atomic (node-localstorage's writer): a secret too.
+    write_as_sdk(&dir.join("lit-session-key.3f2a91c0"), &key);
+    // A link to a file outside the store is not followed.
+    let outside = tmp.path().join("outside");
+    write_as_sdk(&outside, b"not ours");
+    std::os::unix::fs::symlink(&outside, dir.join("link")).unwrap();
+
+    let store = FileStore::open(&dir).unwrap();
+    assert_eq!(mode(&dir), 0o700);
+    for (name, content) in [
+        (LIT_SESSION_KEY, &key),
+        (LIT_WALLET_SIG, &sig),
+        ("lit-session-key.3f2a91c0", &key),
+    ] {
+        let path = dir.join(name);
+        assert_eq!(mode(&path), 0o600, "{name}");
+        assert_eq!(&std::fs::read(&path).unwrap(), content, "{name}");
+    }
+    assert_eq!(mode(&outside), 0o644);
+    assert_eq!(std::fs::read(&outside).unwrap(), b"not ours");
+    assert_eq!(store.take_warnings(), Vec::<String>::new());
+    assert_eq!(
+        store.get(LIT_WALLET_SIG).unwrap().unwrap().as_bytes(),
+        &sig[..]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn open_leaves_a_shared_sticky_directory_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("shared");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    write_as_sdk(&dir.join("k"), b"v");
+    let store = FileStore::open(&dir).unwrap();
+    assert_eq!(mode(&dir), 0o1777);
+    assert_eq!(mode(&dir.join("k")), 0o600);
+    assert_eq!(store.get("k").unwrap().unwrap().as_str(), "v");
 }

@@ -2,10 +2,12 @@
 
 use super::{decode_uri_component, encode_uri_component, Storage};
 use crate::error::{ClientError, Result};
+use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 use zeroize::Zeroizing;
 
@@ -14,6 +16,10 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(600);
 
 /// Values larger than this are refused on read (a session key or AuthSig is a few KiB).
 const MAX_VALUE_LEN: u64 = 1 << 20;
+
+/// At most this many warnings are kept until [`FileStore::take_warnings`] (the oldest are
+/// dropped first).
+const MAX_WARNINGS: usize = 32;
 
 /// A store in a directory: the value of key `k` is the whole content of the file named
 /// `encodeURIComponent(k)`, exactly as `node-localstorage` (the Lit SDK's Node.js storage)
@@ -28,21 +34,45 @@ const MAX_VALUE_LEN: u64 = 1 << 20;
 ///
 /// Several processes may share the directory: each write replaces a whole value (last writer
 /// wins), and readers never see a partial value.
+///
+/// # Permissions of files written by others (Unix)
+///
+/// The Lit SDK's `node-localstorage` creates its directory and files with the process umask,
+/// typically `0755` and `0644`: its `lit-session-key` file, which holds the session **secret**
+/// key, is then readable by every local user. The store tightens what it finds, without
+/// changing any content:
+///
+/// * [`FileStore::open`] removes the group and other permission bits of every regular file in
+///   the directory (symbolic links are left alone), and of the directory itself when it is
+///   owned by the current user and is not a shared sticky directory such as `/tmp` (so open a
+///   directory dedicated to the store);
+/// * [`Storage::get`] does the same to the file it reads (through the open file, so the file
+///   read is the file tightened), since another process may have rewritten it meanwhile;
+/// * [`Storage::set`] always writes a new owner-only (`0600`) file.
+///
+/// A file that is world-readable `0644` thus becomes `0600`. This cannot close the window
+/// between the other process's write and the next read or open here: run Lit SDK processes
+/// that share a store with `umask 077`. A permission change that fails (a file owned by
+/// another user, a read-only file system) never fails the read or the open; it is recorded as
+/// a warning, see [`FileStore::take_warnings`].
 pub struct FileStore {
     dir: PathBuf,
     counter: AtomicU64,
     before_rename: Option<fn()>,
+    warnings: Mutex<VecDeque<String>>,
 }
 
 impl FileStore {
-    /// Open (and create, if missing) the store directory `dir`.
+    /// Open (and create, if missing) the store directory `dir`, and make what it holds
+    /// owner-only (see [permissions](FileStore#permissions-of-files-written-by-others-unix)).
     ///
     /// Errors: [`ClientError::Storage`] when the directory cannot be created or read.
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self> {
         let dir = dir.into();
         let shown = dir.display().to_string();
+        let mut existed = false;
         match fs::metadata(&dir) {
-            Ok(m) if m.is_dir() => {}
+            Ok(m) if m.is_dir() => existed = true,
             Ok(_) => return Err(ClientError::storage(&shown, "not a directory")),
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 fs::create_dir_all(&dir).map_err(|e| ClientError::storage(&shown, e))?;
@@ -59,9 +89,83 @@ impl FileStore {
             dir,
             counter: AtomicU64::new(0),
             before_rename: None,
+            warnings: Mutex::new(VecDeque::new()),
         };
-        store.remove_stale_temps();
+        if existed {
+            store.tighten_dir();
+        }
+        store.remove_stale_temps_and_tighten();
         Ok(store)
+    }
+
+    /// The warnings recorded since the last call (at most the 32 most recent), oldest first,
+    /// and forget them: permission changes that failed (see
+    /// [permissions](FileStore#permissions-of-files-written-by-others-unix)). Each names a
+    /// path and the reason, never a stored value. A program shows them to its user, e.g. on
+    /// standard error; the store itself never prints.
+    pub fn take_warnings(&self) -> Vec<String> {
+        self.lock_warnings().drain(..).collect()
+    }
+
+    fn lock_warnings(&self) -> std::sync::MutexGuard<'_, VecDeque<String>> {
+        // Each operation on the queue is one call: a poisoned lock holds a consistent queue.
+        self.warnings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    #[cfg_attr(not(unix), allow(dead_code))]
+    fn warn(&self, message: String) {
+        let mut w = self.lock_warnings();
+        if w.len() == MAX_WARNINGS {
+            w.pop_front();
+        }
+        w.push_back(message);
+    }
+
+    /// Remove the group and other bits of the directory when it is ours and not a shared
+    /// sticky directory.
+    fn tighten_dir(&self) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            let Ok(m) = fs::metadata(&self.dir) else {
+                return;
+            };
+            let mode = m.mode();
+            let sticky = mode & 0o1000 != 0;
+            if mode & 0o077 == 0 || sticky || m.uid() != rustix::process::geteuid().as_raw() {
+                return;
+            }
+            if let Err(e) = fs::set_permissions(&self.dir, fs::Permissions::from_mode(mode & 0o700))
+            {
+                self.warn(format!(
+                    "cannot make the store directory {} owner-only (mode {:o}): {e}",
+                    self.dir.display(),
+                    mode & 0o777
+                ));
+            }
+        }
+    }
+
+    /// Remove the group and other bits of `file` (open on `path`, described by `meta`).
+    #[cfg_attr(not(unix), allow(unused_variables))]
+    fn tighten_file(&self, file: &File, meta: &fs::Metadata, path: &Path) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = meta.permissions().mode();
+            if mode & 0o077 == 0 {
+                return;
+            }
+            if let Err(e) = file.set_permissions(fs::Permissions::from_mode(mode & 0o700)) {
+                self.warn(format!(
+                    "cannot make {} owner-only (mode {:o}): {e}",
+                    path.display(),
+                    mode & 0o777
+                ));
+            }
+        }
     }
 
     /// The directory.
@@ -82,15 +186,27 @@ impl FileStore {
         self.before_rename = Some(hook);
     }
 
-    fn remove_stale_temps(&self) {
+    /// Make every regular file owner-only (another program's temporary files too: they may
+    /// hold a secret), and remove our stale temporary files.
+    fn remove_stale_temps_and_tighten(&self) {
         let Ok(entries) = fs::read_dir(&self.dir) else {
             return;
         };
         let now = SystemTime::now();
         for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            if !is_temp_name(name) {
+            // Symbolic links (and FIFOs, which would block an open) are left alone.
+            if !entry.file_type().is_ok_and(|t| t.is_file()) {
+                continue;
+            }
+            let path = entry.path();
+            if let Ok(file) = File::open(&path) {
+                if let Ok(meta) = file.metadata() {
+                    if meta.is_file() {
+                        self.tighten_file(&file, &meta, &path);
+                    }
+                }
+            }
+            if !entry.file_name().to_str().is_some_and(is_temp_name) {
                 continue;
             }
             let old = entry
@@ -167,10 +283,9 @@ impl Storage for FileStore {
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(ClientError::storage(key, e)),
         };
-        let len = file
-            .metadata()
-            .map_err(|e| ClientError::storage(key, e))?
-            .len();
+        let meta = file.metadata().map_err(|e| ClientError::storage(key, e))?;
+        self.tighten_file(&file, &meta, &path);
+        let len = meta.len();
         if len > MAX_VALUE_LEN {
             return Err(ClientError::storage(
                 key,
