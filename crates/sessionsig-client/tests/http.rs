@@ -13,7 +13,6 @@ use sessionsig::time::{to_iso_string, Duration, SystemClock};
 use sessionsig::verify::{Policy, Request, UnverifiedSessionSig, Verifier};
 use sessionsig_client::{FanOut, MemoryStore, NodeSet, SessionManager, SessionRequest, Threshold};
 use std::sync::Arc;
-use std::time::Instant;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Behaviour {
@@ -41,7 +40,8 @@ async fn handshake(State(n): State<Arc<Node>>) -> Json<Value> {
 
 async fn echo(State(n): State<Arc<Node>>, Json(body): Json<Value>) -> (StatusCode, Json<Value>) {
     match n.behaviour {
-        Behaviour::Slow => tokio::time::sleep(std::time::Duration::from_secs(3)).await,
+        // Never answers: a client that waited for it would wait until its own timeout.
+        Behaviour::Slow => std::future::pending::<()>().await,
         Behaviour::Broken => {
             return (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -195,32 +195,31 @@ async fn threshold_timeouts_and_failures() {
         .session_sigs(&SessionRequest::new(vec![pkp("0x1")]))
         .await
         .unwrap();
-    let timeout = std::time::Duration::from_millis(300);
+    // No wall-clock bound: the fan-out's own timeout is far longer than the guard around it,
+    // so a fan-out that waited for the silent node would trip the guard and fail the test.
+    let patient = std::time::Duration::from_secs(600);
+    let guard = std::time::Duration::from_secs(60);
 
-    // 3 of 5 are enough: the answer comes without waiting for the slow node.
-    let fan = FanOut::new(timeout)
+    // 3 of 5 are enough: the answer comes without waiting for the silent node.
+    let fan = FanOut::new(patient)
         .unwrap()
         .threshold(Threshold::AtLeast(3));
-    let t = Instant::now();
-    let out = fan.post_json("/v1/echo", &body(), &sigs).await.unwrap();
-    assert!(
-        t.elapsed() < std::time::Duration::from_secs(2),
-        "{:?}",
-        t.elapsed()
-    );
+    let out = tokio::time::timeout(guard, fan.post_json("/v1/echo", &body(), &sigs))
+        .await
+        .expect("answered without waiting for the silent node")
+        .unwrap();
     assert_eq!(out.replies.len(), 3);
     assert!(out.replies.iter().all(|r| r.status == 200));
 
-    // Everyone: fails once the threshold is out of reach, naming each failure.
-    let fan = FanOut::new(timeout).unwrap();
-    let t = Instant::now();
-    let e = fan.post_json("/v1/echo", &body(), &sigs).await.unwrap_err();
-    assert!(
-        t.elapsed() < std::time::Duration::from_secs(2),
-        "{:?}",
-        t.elapsed()
-    );
+    // Everyone: fails once the threshold is out of reach (the broken node's 500), without
+    // waiting for the silent node.
+    let fan = FanOut::new(patient).unwrap();
+    let e = tokio::time::timeout(guard, fan.post_json("/v1/echo", &body(), &sigs))
+        .await
+        .expect("failed without waiting for the silent node")
+        .unwrap_err();
     assert_eq!(e.code(), "threshold_not_reached");
+    let timeout = std::time::Duration::from_millis(300);
     // Two thirds of 5 = 4 needed, 3 good nodes: it fails as soon as the second node fails.
     let fan = FanOut::new(timeout)
         .unwrap()

