@@ -119,10 +119,12 @@ fn invalid_stored_auth_sig_resigns_once() {
     let r = req(vec![pkp("0x1234")]);
     rt.block_on(m.session_sigs(&r)).unwrap();
     drop(m);
-    // Flip one hex digit of the stored signature.
+    // Change one hex digit of the stored signature (to a digit it is not).
     let mut auth = AuthSig::from_json(&store.get(LIT_WALLET_SIG).unwrap().unwrap()).unwrap();
-    let flipped = if auth.sig.ends_with('b') { 'c' } else { 'b' };
-    auth.sig.replace_range(10..11, &flipped.to_string());
+    let flipped = if &auth.sig[10..11] == "b" { "c" } else { "b" };
+    let before = auth.sig.clone();
+    auth.sig.replace_range(10..11, flipped);
+    assert_ne!(auth.sig, before);
     store.set(LIT_WALLET_SIG, &auth.to_json()).unwrap();
     let m = manager(&w, &store, &clock, SessionConfig::default());
     for _ in 0..5 {
