@@ -4,27 +4,41 @@
 //! What is cached is only what stays true for an AuthSig's whole life: its signature, its
 //! parsed SIWE message, its ReCap and statement check. The time window and revocations are
 //! checked again on every request, so a cached entry is never trusted for a revoked AuthSig,
-//! and an entry is dropped once its AuthSig has expired. Entries are keyed by the signature
-//! text and hold the exact signed message, compared byte for byte on every hit.
+//! and an entry is dropped once its AuthSig has expired. Entries are keyed by the SHA-256 of the
+//! signed message and the signature together (length-prefixed, so no two different pairs give
+//! the same input), so the cache holds no copy of either, and one signature presented with two
+//! messages (a contract wallet may accept both) makes two entries.
 
 use super::super::auth_sig::VerifiedAuthSig;
 use crate::error::Result;
 use crate::session::SessionPublicKey;
+use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
-/// One cached AuthSig: the exact message it was verified over, the result, and when.
+/// One cached AuthSig: the result, and when it was verified.
 #[derive(Debug)]
 struct Entry {
-    message: String,
     verified: Arc<VerifiedAuthSig>,
     verified_at: OffsetDateTime,
 }
 
+/// A cache key: SHA-256 over the message's length, the message and the signature.
+type Key = [u8; 32];
+
+/// The key of (`sig`, `message`).
+fn key(sig: &str, message: &str) -> Key {
+    let mut h = Sha256::new();
+    h.update((message.len() as u64).to_be_bytes());
+    h.update(message.as_bytes());
+    h.update(sig.as_bytes());
+    h.finalize().into()
+}
+
 /// The cache. Cheap to share behind an `Arc`; all methods take `&self`.
 pub struct AuthSigCache {
-    auth_sigs: quick_cache::sync::Cache<String, Arc<Entry>>,
+    auth_sigs: quick_cache::sync::Cache<Key, Arc<Entry>>,
     keys: quick_cache::sync::Cache<String, SessionPublicKey>,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -72,8 +86,8 @@ impl AuthSigCache {
         now: OffsetDateTime,
         skew: Duration,
     ) -> Option<(Arc<VerifiedAuthSig>, OffsetDateTime)> {
-        let found = self.auth_sigs.get(sig).filter(|e| e.message == message);
-        match found {
+        let key = key(sig, message);
+        match self.auth_sigs.get(&key) {
             Some(e) => {
                 let expired = e
                     .verified
@@ -81,7 +95,7 @@ impl AuthSigCache {
                     .and_then(|exp| exp.checked_add(skew))
                     .is_some_and(|end| now >= end);
                 if expired {
-                    self.auth_sigs.remove(sig);
+                    self.auth_sigs.remove(&key);
                     self.misses.fetch_add(1, Ordering::Relaxed);
                     return None;
                 }
@@ -105,9 +119,8 @@ impl AuthSigCache {
     ) -> Arc<VerifiedAuthSig> {
         let verified = Arc::new(verified);
         self.auth_sigs.insert(
-            sig.to_owned(),
+            key(sig, message),
             Arc::new(Entry {
-                message: message.to_owned(),
                 verified: verified.clone(),
                 verified_at: now,
             }),
@@ -149,5 +162,78 @@ impl AuthSigCache {
     /// Lookups that did not.
     pub fn misses(&self) -> u64 {
         self.misses.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth_sig::{AuthSig, AuthSigPolicy, SiweRecapParams, DELEGATION_URI};
+    use crate::recap::Capability;
+    use crate::time::{parse_rfc3339, Timestamp};
+    use crate::wallet::LocalWallet;
+
+    fn now() -> OffsetDateTime {
+        parse_rfc3339("2025-06-01T12:00:00Z").unwrap()
+    }
+
+    fn verified() -> (AuthSig, VerifiedAuthSig) {
+        let wallet = LocalWallet::from_bytes(&[7; 32]).unwrap();
+        let a = AuthSig::create(
+            &wallet,
+            &SiweRecapParams {
+                domain: "localhost".into(),
+                uri: DELEGATION_URI.into(),
+                statement: None,
+                nonce: "cachetest0001".into(),
+                chain_id: 1,
+                issued_at: Timestamp::from_instant(now() - Duration::hours(1)),
+                expiration: Some(Timestamp::from_instant(now() + Duration::hours(1))),
+                not_before: None,
+                capability: Capability::new(),
+            },
+        )
+        .unwrap();
+        let v = a.verify(now(), &AuthSigPolicy::default()).unwrap();
+        (a, v)
+    }
+
+    #[test]
+    fn entries_are_found_only_for_the_exact_message_and_signature() {
+        let (a, v) = verified();
+        let cache = AuthSigCache::new(16);
+        let skew = Duration::seconds(60);
+        cache.insert(&a.sig, &a.signed_message, v, now());
+        assert!(cache.get(&a.sig, &a.signed_message, now(), skew).is_some());
+        // The same signature with any other message, or one byte more or less: a miss.
+        let other = a.signed_message.replace("cachetest0001", "cachetest0002");
+        assert!(cache.get(&a.sig, &other, now(), skew).is_none());
+        let longer = format!("{} ", a.signed_message);
+        assert!(cache.get(&a.sig, &longer, now(), skew).is_none());
+        // Moving bytes between the message and the signature changes the key.
+        let (m, s) = (&a.signed_message, &a.sig);
+        let shifted_msg = format!("{m}{}", &s[..1]);
+        assert!(cache.get(&s[1..], &shifted_msg, now(), skew).is_none());
+        assert_eq!((cache.hits(), cache.misses()), (1, 3));
+        // Past the expiration (plus skew) the entry is gone.
+        let late = now() + Duration::hours(1) + skew;
+        assert!(cache.get(&a.sig, &a.signed_message, late, skew).is_none());
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn one_signature_with_two_messages_makes_two_entries() {
+        // A contract wallet may accept one signature for two messages.
+        let (a, v) = verified();
+        let (_, v2) = verified();
+        let cache = AuthSigCache::new(16);
+        let other = a.signed_message.replace("cachetest0001", "cachetest0002");
+        cache.insert(&a.sig, &a.signed_message, v, now());
+        cache.insert(&a.sig, &other, v2, now());
+        assert_eq!(cache.len(), 2);
+        let skew = Duration::seconds(60);
+        assert!(cache.get(&a.sig, &a.signed_message, now(), skew).is_some());
+        assert!(cache.get(&a.sig, &other, now(), skew).is_some());
+        assert_ne!(key(&a.sig, &a.signed_message), key(&a.sig, &other));
     }
 }
