@@ -6,7 +6,7 @@
 //! endpoint each such request would hold a blocking thread for up to `timeout_ms`, and enough of
 //! them would leave none for ordinary (wallet) sessions. [`InFlightLimit`] lets at most
 //! `max_in_flight` checks wait on the chain at once; one more is refused at once
-//! (`contract_wallet_invalid`, like any check that could not be made) instead of queuing, so
+//! (`503 contract_wallet_unavailable`, like any check that could not be made) instead of queuing, so
 //! the rest of the pool keeps verifying.
 
 use alloy_primitives::{Address, B256};
@@ -66,7 +66,7 @@ impl<V: ContractWalletVerifier> ContractWalletVerifier for InFlightLimit<V> {
         signature: &[u8],
     ) -> Result<bool> {
         let Some(_slot) = self.acquire() else {
-            return Err(Error::ContractWallet(format!(
+            return Err(Error::ContractWalletUnavailable(format!(
                 "{} contract-wallet checks are already waiting on the chain; not asked, try again",
                 self.max
             )));
@@ -121,7 +121,7 @@ mod tests {
         assert_eq!(limit.in_flight(), 2);
         // Both slots are taken: the third is refused without reaching the chain.
         let e = ask(&limit).unwrap_err();
-        assert_eq!(e.code(), "contract_wallet_invalid");
+        assert_eq!(e.code(), "contract_wallet_unavailable");
         assert!(e.to_string().contains("already waiting"), "{e}");
         assert!(entered.try_recv().is_err());
         release.send(()).unwrap();

@@ -57,17 +57,17 @@
 //!   its chain. Anything else stops the node at startup with `invalid_config` (exit 2).
 //! * `timeout_ms` (default 5000) bounds one whole check and must be less than
 //!   `limits.request_timeout_ms`, so a slow chain gets its own answer rather than a 408.
-//! * A check fails closed: a wallet that says no, and equally an endpoint that is down, slow,
-//!   answers an HTTP error or nonsense, serves another chain, or no endpoint for the SIWE chain
-//!   id, all refuse the request with `401 contract_wallet_invalid` (the core's code for every
-//!   `sessionsig_rpc::RpcError`). A cached "yes" is trusted for `recheck_secs` (default 300,
+//! * A check fails closed. A wallet that says no, or a SIWE chain id with no endpoint here,
+//!   refuses the request with `401 contract_wallet_invalid`; an endpoint that is down, slow,
+//!   answers an HTTP error or nonsense, or serves another chain refuses it with
+//!   `503 contract_wallet_unavailable` (the signature may be good: retry, do not re-sign). A cached "yes" is trusted for `recheck_secs` (default 300,
 //!   [`Policy::contract_wallet_recheck`]); after that the chain is asked again, so a wallet
 //!   whose owner changed, or whose chain cannot be reached, stops verifying.
 //! * The JSON-RPC client is blocking (ureq); like every verification it runs on the blocking
 //!   pool (`blocking_threads`), never on an async worker. A hanging endpoint holds one blocking
 //!   thread for at most `timeout_ms` per AuthSig, and at most `max_in_flight` checks (default
 //!   half of `blocking_threads`) wait on the chain at once: one more is refused at once
-//!   (`contract_wallet_invalid`), so wallet sessions keep the rest of the pool.
+//!   (`503 contract_wallet_unavailable`), so wallet sessions keep the rest of the pool.
 //! * RPC URLs often carry an API key or `user:password@`: they are never printed whole — logs,
 //!   `Debug` and error messages show [`redact_rpc_url`] (`https://***@eth.example/…`), and the
 //!   JSON-RPC errors never contain the URL. Prefer the file (or `SESSIONSIG_NODE_ETH_RPC`) to the
@@ -150,7 +150,7 @@ pub struct ContractWalletsConfig {
     pub recheck_secs: Option<u64>,
     /// Most contract-wallet checks waiting on the chain at once (default: half of
     /// `blocking_threads`, at least 1); one more is refused at once
-    /// (`contract_wallet_invalid`), so a slow chain never holds every blocking thread
+    /// (`contract_wallet_unavailable`), so a slow chain never holds every blocking thread
     /// ([`crate::chain_limit`]).
     pub max_in_flight: Option<usize>,
 }

@@ -18,17 +18,19 @@
 //! | 415 | `unsupported_media_type` |
 //! | 429 | `rate_limited` (with `Retry-After`) |
 //! | 500 | `internal`, `invalid_config`, `insecure_config`, `io` |
-//! | 503 | `store_unavailable`, `overloaded` |
+//! | 503 | `store_unavailable`, `contract_wallet_unavailable`, `overloaded` |
 //!
 //! 401 means "who you are could not be established" (the credential is absent, malformed,
 //! forged, stale or for another node); 403 means "we know who you are, and this is not
 //! allowed" (not granted, revoked, out of uses). A 401 carries `WWW-Authenticate: SessionSig`.
 //!
-//! `contract_wallet_invalid` (401) covers every contract-wallet failure and fails closed: the
-//! wallet said no, or its chain could not be asked (RPC endpoint down, timed out, HTTP error,
-//! not JSON-RPC, wrong chain, no endpoint for the SIWE chain id — every
-//! `sessionsig_rpc::RpcError` becomes this core code). `EIP1271` AuthSigs at a node without
-//! `[contract_wallets]` are `unsupported_derived_via` (see [`crate::config`]).
+//! Contract wallets fail closed, with two codes. `contract_wallet_invalid` (401): the wallet said
+//! no, or no chain could accept the signature (malformed ERC-6492 wrapper, too large, a chain id
+//! this node has no endpoint for). `contract_wallet_unavailable` (503): the chain could not be
+//! asked now (RPC endpoint down, timed out, HTTP error, not JSON-RPC, wrong chain, too many
+//! checks already waiting); the credential may be fine, so a client should retry rather than
+//! re-sign. `EIP1271` AuthSigs at a node without `[contract_wallets]` are
+//! `unsupported_derived_via` (see [`crate::config`]).
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -173,7 +175,7 @@ impl NodeError {
 }
 
 /// The HTTP status of a verifier (core) error code: 403 for "known, not allowed", 503 for a
-/// store failure, 400 for a malformed revocation, 401 for everything else.
+/// store or chain that could not be asked, 400 for a malformed revocation, 401 for everything else.
 pub fn status_for_verifier_code(code: &str) -> StatusCode {
     match code {
         "capability_not_granted"
@@ -185,7 +187,7 @@ pub fn status_for_verifier_code(code: &str) -> StatusCode {
         | "attenuation_violated"
         | "delegation_chain_too_long"
         | "caveat_not_satisfied" => StatusCode::FORBIDDEN,
-        "store_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+        "store_unavailable" | "contract_wallet_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
         "invalid_revocation" => StatusCode::BAD_REQUEST,
         "invalid_node_url" => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNAUTHORIZED,
@@ -260,6 +262,8 @@ mod tests {
             ),
             (E::CaveatNotSatisfied("x".into()).into(), 403),
             (E::Store("down".into()).into(), 503),
+            (E::ContractWallet("said no".into()).into(), 401),
+            (E::ContractWalletUnavailable("down".into()).into(), 503),
             (E::InvalidRevocation("x".into()).into(), 400),
             (NodeError::InvalidRequest("x".into()), 400),
             (NodeError::JsonTooDeep { limit: 3 }, 400),

@@ -4,7 +4,8 @@
 //!
 //! * accepted on `POST /v1/authorize` and `GET /v1/session`; another key's signature refused;
 //! * without `[contract_wallets]`, refused `unsupported_derived_via` as before, chain never asked;
-//! * an endpoint that is down, or stops, fails closed: `401 contract_wallet_invalid`;
+//! * an endpoint that is down, or stops, fails closed: `503 contract_wallet_unavailable` (a wallet
+//!   that says no is `401 contract_wallet_invalid`);
 //! * a hanging endpoint holds a blocking thread, never the async runtime, and at most
 //!   `max_in_flight` of them: one more contract-wallet check is refused at once while wallet
 //!   sessions still verify;
@@ -231,7 +232,11 @@ async fn an_rpc_endpoint_that_is_down_or_stops_fails_closed() {
     let n = node(|c| rpc(c, &dead), Arc::new(SystemClock)).await;
     let tc = test_chain();
     let (status, v) = n.authorize(&c, &tc.session(&tc.owner, &n.url)).await;
-    assert_eq!((status, code(&v)), (401, "contract_wallet_invalid"), "{v}");
+    assert_eq!(
+        (status, code(&v)),
+        (503, "contract_wallet_unavailable"),
+        "{v}"
+    );
     let error = v["error"].as_str().unwrap_or("");
     assert!(error.contains("unreachable"), "{v}");
     assert!(!error.contains(port), "no URL in errors: {v}");
@@ -250,10 +255,18 @@ async fn an_rpc_endpoint_that_is_down_or_stops_fails_closed() {
     let (status, v) = n.authorize(&c, &s).await;
     assert_eq!(status, 200, "cached inside the window: {v}");
     let (status, v) = n.authorize(&c, &unseen).await;
-    assert_eq!((status, code(&v)), (401, "contract_wallet_invalid"), "{v}");
+    assert_eq!(
+        (status, code(&v)),
+        (503, "contract_wallet_unavailable"),
+        "{v}"
+    );
     clock.advance(sessionsig::time::Duration::seconds(241));
     let (status, v) = n.authorize(&c, &s).await;
-    assert_eq!((status, code(&v)), (401, "contract_wallet_invalid"), "{v}");
+    assert_eq!(
+        (status, code(&v)),
+        (503, "contract_wallet_unavailable"),
+        "{v}"
+    );
     n.shutdown().await;
 }
 
@@ -311,7 +324,11 @@ impl Stuck {
             .await
             .expect("answered once the endpoint is gone")
             .expect("join");
-        assert_eq!((status, code(&v)), (401, "contract_wallet_invalid"), "{v}");
+        assert_eq!(
+            (status, code(&v)),
+            (503, "contract_wallet_unavailable"),
+            "{v}"
+        );
         self.node.shutdown().await;
     }
 }
@@ -339,7 +356,11 @@ async fn checks_waiting_on_a_hanging_chain_are_bounded_and_wallet_sessions_still
     let asked = st.hang.methods().len();
     let second = st.chain.session(&st.chain.owner, url);
     let (status, v) = post(c, url, "/v1/authorize", &authorize(&second.sigs, url)).await;
-    assert_eq!((status, code(&v)), (401, "contract_wallet_invalid"), "{v}");
+    assert_eq!(
+        (status, code(&v)),
+        (503, "contract_wallet_unavailable"),
+        "{v}"
+    );
     assert!(v.to_string().contains("already waiting"), "{v}");
     assert_eq!(st.hang.methods().len(), asked);
     assert!(!st.pending.is_finished());
@@ -505,7 +526,11 @@ async fn the_eth_rpc_flag_configures_a_node_process_and_its_credentials_are_neve
     // Endpoint stopped: the same session is refused, without the URL or its secrets.
     drop(tc.server);
     let (status, v) = post(&c, &url, "/v1/authorize", &body).await;
-    assert_eq!((status, code(&v)), (401, "contract_wallet_invalid"), "{v}");
+    assert_eq!(
+        (status, code(&v)),
+        (503, "contract_wallet_unavailable"),
+        "{v}"
+    );
     assert!(secret_free(&v.to_string()), "{v}");
     let _ = child.kill().await;
     let log = std::fs::read_to_string(&log).expect("log");

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 /// Why a contract-wallet check could not be made (or was refused before asking the chain).
 ///
-/// Converts into [`sessionsig::Error::ContractWallet`]. Messages name the chain id, never the
+/// Converts into [`sessionsig::Error::ContractWalletUnavailable`] when the chain could not be
+/// asked, else [`sessionsig::Error::ContractWallet`]. Messages name the chain id, never the
 /// RPC URL, and quote at most a short, sanitised excerpt of what the endpoint said.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -90,9 +91,36 @@ pub enum RpcError {
     SignatureTooLarge(usize),
 }
 
+impl RpcError {
+    /// Whether the chain could not be asked now (a transport, endpoint or configuration
+    /// failure on the verifier's side), as opposed to a signature no chain could accept.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            RpcError::InvalidUrl { .. }
+            | RpcError::ZeroTimeout
+            | RpcError::Timeout { .. }
+            | RpcError::Unreachable { .. }
+            | RpcError::HttpStatus { .. }
+            | RpcError::ResponseTooLarge { .. }
+            | RpcError::BadResponse { .. }
+            | RpcError::Rpc { .. }
+            | RpcError::WrongChain { .. } => true,
+            RpcError::UnknownChain(_)
+            | RpcError::MalformedErc6492(_)
+            | RpcError::SignatureTooLarge(_) => false,
+        }
+    }
+}
+
 impl From<RpcError> for sessionsig::Error {
+    /// [`sessionsig::Error::ContractWalletUnavailable`] when the chain could not be asked
+    /// ([`RpcError::is_unavailable`]), else [`sessionsig::Error::ContractWallet`].
     fn from(e: RpcError) -> Self {
-        sessionsig::Error::ContractWallet(e.to_string())
+        if e.is_unavailable() {
+            sessionsig::Error::ContractWalletUnavailable(e.to_string())
+        } else {
+            sessionsig::Error::ContractWallet(e.to_string())
+        }
     }
 }
 
@@ -115,12 +143,63 @@ mod tests {
     use super::*;
 
     #[test]
-    fn converts_to_the_core_contract_wallet_error() {
+    fn converts_to_the_core_contract_wallet_errors() {
         let e: sessionsig::Error = RpcError::UnknownChain(5).into();
         assert_eq!(e.code(), "contract_wallet_invalid");
         assert!(e
             .to_string()
             .contains("no RPC endpoint configured for chain 5"));
+        let invalid = [
+            RpcError::UnknownChain(1),
+            RpcError::MalformedErc6492("short".into()),
+            RpcError::SignatureTooLarge(1 << 20),
+        ];
+        for e in invalid {
+            assert!(!e.is_unavailable(), "{e}");
+            assert_eq!(sessionsig::Error::from(e).code(), "contract_wallet_invalid");
+        }
+        let unavailable = [
+            RpcError::InvalidUrl {
+                chain_id: 1,
+                reason: "x".into(),
+            },
+            RpcError::ZeroTimeout,
+            RpcError::Timeout {
+                chain_id: 1,
+                timeout: Duration::from_secs(1),
+            },
+            RpcError::Unreachable {
+                chain_id: 1,
+                reason: "refused".into(),
+            },
+            RpcError::HttpStatus {
+                chain_id: 1,
+                status: 502,
+            },
+            RpcError::ResponseTooLarge {
+                chain_id: 1,
+                limit: 10,
+            },
+            RpcError::BadResponse {
+                chain_id: 1,
+                reason: "x".into(),
+            },
+            RpcError::Rpc {
+                chain_id: 1,
+                code: -32000,
+                message: "x".into(),
+            },
+            RpcError::WrongChain {
+                configured: 1,
+                actual: 2,
+            },
+        ];
+        for e in unavailable {
+            assert!(e.is_unavailable(), "{e}");
+            let core = sessionsig::Error::from(e.clone());
+            assert_eq!(core.code(), "contract_wallet_unavailable");
+            assert!(core.to_string().contains(&e.to_string()), "{core}");
+        }
     }
 
     #[test]

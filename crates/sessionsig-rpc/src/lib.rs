@@ -41,7 +41,9 @@
 //! A node verifier takes it as `Verifier::with_contract_wallets(Arc::new(rpc))`.
 //!
 //! Every failure is a [`RpcError`]; through the core trait it becomes
-//! [`sessionsig::Error::ContractWallet`] (code `contract_wallet_invalid`). Error messages never
+//! [`sessionsig::Error::ContractWalletUnavailable`] (code `contract_wallet_unavailable`) when the
+//! chain could not be asked ([`RpcError::is_unavailable`]: down, slow, nonsense, wrong chain),
+//! else [`sessionsig::Error::ContractWallet`] (code `contract_wallet_invalid`). Error messages never
 //! contain the RPC URL (URLs often carry an API key).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

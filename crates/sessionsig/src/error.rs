@@ -218,9 +218,15 @@ pub enum Error {
     /// A revocation message is malformed or not signed by the granting wallet.
     #[error("invalid revocation: {0}")]
     InvalidRevocation(String),
-    /// A contract wallet (ERC-1271 / ERC-6492) signature check failed or could not be made.
+    /// A contract wallet (ERC-1271 / ERC-6492) refused the signature, or the signature cannot
+    /// be checked on any chain (malformed, too large, a chain nobody serves).
     #[error("contract wallet signature not valid: {0}")]
     ContractWallet(String),
+    /// A contract wallet's chain could not be asked right now (endpoint down, timed out,
+    /// answering nonsense, too many checks in flight). Fails closed; asking again later may
+    /// succeed, so it is not reported as an invalid signature.
+    #[error("contract wallet check unavailable: {0}")]
+    ContractWalletUnavailable(String),
     /// A revocation or usage store failed (the request is refused, nothing is lost).
     #[error("store unavailable: {0}")]
     Store(String),
@@ -275,6 +281,7 @@ impl Error {
             Error::Revoked(_) => "revoked",
             Error::InvalidRevocation(_) => "invalid_revocation",
             Error::ContractWallet(_) => "contract_wallet_invalid",
+            Error::ContractWalletUnavailable(_) => "contract_wallet_unavailable",
             Error::Store(_) => "store_unavailable",
         }
     }

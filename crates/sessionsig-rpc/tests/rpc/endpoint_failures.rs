@@ -1,5 +1,5 @@
-//! An RPC endpoint that is down, slow, or answers nonsense gives `contract_wallet_invalid`,
-//! quickly, with a message that says what went wrong and never the URL.
+//! An RPC endpoint that is down, slow, or answers nonsense gives `contract_wallet_unavailable`
+//! (the chain could not be asked; not "the signature is invalid"), quickly, with a message that says what went wrong and never the URL.
 
 use alloy_primitives::{Address, B256};
 use sessionsig::auth_sig::{AuthSig, AuthSigPolicy, DERIVED_VIA_EIP1271};
@@ -54,7 +54,7 @@ fn attempt(url: &str) -> (sessionsig::Error, RpcError, Duration) {
             &[0xab; 65],
         )
         .unwrap_err();
-    assert_eq!(e.code(), "contract_wallet_invalid", "{e}");
+    assert_eq!(e.code(), "contract_wallet_unavailable", "{e}");
     assert!(
         !e.to_string().contains("127.0.0.1"),
         "no URL in errors: {e}"
