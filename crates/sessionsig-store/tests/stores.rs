@@ -603,7 +603,7 @@ fn kill_9_loses_no_acknowledged_write(db: &Db) {
 }
 
 fn burst_target(i: u64) -> RevocationTarget {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         key_target(i)
     } else {
         hash_target(i)
