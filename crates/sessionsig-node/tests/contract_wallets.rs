@@ -11,11 +11,13 @@
 //!   sessions still verify;
 //! * an owner change (`setOwner` from the deployer) is seen once `recheck_secs` have passed on
 //!   the node's clock;
-//! * the wallet revokes its session through `POST /v1/revocations`.
+//! * the wallet revokes its session through `POST /v1/revocations`;
+//! * a wallet not deployed yet signs through ERC-6492 (factory + deploy calldata wrapped around
+//!   the owner's signature): accepted, nothing deployed; a stranger's or a broken wrapper refused.
 
 mod common;
 
-use alloy_primitives::{eip191_hash_message, Address};
+use alloy_primitives::{eip191_hash_message, Address, B256};
 use common::*;
 use serde_json::{json, Value};
 use sessionsig::auth_sig::{AuthSig, RevocationTarget};
@@ -25,6 +27,7 @@ use sessionsig::time::{Clock, SystemClock};
 use sessionsig_client::reqwest;
 use sessionsig_node::auth::authorization_value;
 use sessionsig_node::config::NodeConfig;
+use sessionsig_rpc::erc6492::Erc6492Signature;
 use sessionsig_testchain::evm::Chain;
 use sessionsig_testchain::server::{dead_url, evm_server, Behaviour, Server};
 use sessionsig_testchain::{
@@ -539,4 +542,120 @@ async fn the_eth_rpc_flag_configures_a_node_process_and_its_credentials_are_neve
         "{log}"
     );
     assert!(secret_free(&log), "{log}");
+}
+
+#[tokio::test]
+async fn an_undeployed_wallet_signs_through_erc6492() {
+    let chain = Arc::new(Mutex::new(Chain::new()));
+    let factory = chain
+        .lock()
+        .expect("chain")
+        .deploy(&artifact("WalletFactory").bytecode, &[]);
+    let server = evm_server(&chain);
+    let (owner, stranger) = (Key::from_byte(0x11), Key::from_byte(0x22));
+    // Where `factory.deploy(owner, salt)` would put the owner's wallet: no code there yet.
+    let salt = B256::repeat_byte(0x42);
+    let init = [
+        &artifact("OwnedWallet").bytecode[..],
+        &word_address(owner.address),
+    ]
+    .concat();
+    let wallet = factory.create2_from_code(salt, init);
+    let deploy = calldata(
+        "deploy(address,bytes32)",
+        &[word_address(owner.address), salt.0],
+    );
+    assert!(chain.lock().expect("chain").code(wallet).is_empty());
+
+    let n = node(|c| rpc(c, &server.url), Arc::new(SystemClock)).await;
+    let c = client();
+    // A session of the wallet whose AuthSig signature is `wrap(signature by signer)`.
+    let session = |signer: &Key, wrap: &dyn Fn(Vec<u8>) -> Vec<u8>| {
+        let key = SessionKeyPair::generate();
+        let mut auth_sig = eip1271(session_auth_sig_on(
+            &ContractWalletSigner {
+                wallet,
+                owner: signer,
+            },
+            &key,
+            pkp_and_actions(),
+            CHAIN_ID,
+        ));
+        let inner = signer.sign_digest(eip191_hash_message(auth_sig.signed_message.as_bytes()));
+        auth_sig.sig = format!("0x{}", hex::encode(wrap(inner)));
+        let reqs = requests(&[("lit-pkp://*", LitAbility::PkpSigning)]);
+        let sigs = sign(
+            &key,
+            &reqs,
+            std::slice::from_ref(&auth_sig),
+            std::slice::from_ref(&n.url),
+        );
+        WalletSession {
+            key,
+            auth_sig,
+            sigs,
+        }
+    };
+    let wrapped = |signature: Vec<u8>| {
+        Erc6492Signature {
+            factory,
+            factory_calldata: deploy.clone(),
+            signature,
+        }
+        .encode()
+    };
+
+    // The owner's wrapped signature: accepted, in the counterfactual wallet's name.
+    let s = session(&owner, &wrapped);
+    assert!(Erc6492Signature::is_wrapped(
+        &hex::decode(s.auth_sig.sig.trim_start_matches("0x")).expect("hex")
+    ));
+    let (status, v) = n.authorize(&c, &s).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["owner"], json!(wallet.to_checksum(None)));
+    assert_eq!(v["authSig"]["signature"], "contract-wallet");
+    assert_eq!(
+        server.methods(),
+        ["eth_chainId", "eth_getCode", "eth_call"],
+        "no code at the wallet, so straight to the ERC-6492 validator"
+    );
+    // The validator ran in an eth_call: nothing was deployed for real.
+    assert!(chain.lock().expect("chain").code(wallet).is_empty());
+
+    // A stranger's signature in the same wrapper: the (simulated) wallet says no.
+    let forged = session(&stranger, &wrapped);
+    let (status, v) = n.authorize(&c, &forged).await;
+    assert_eq!((status, code(&v)), (401, "contract_wallet_invalid"), "{v}");
+
+    // The owner's signature, but the wrapper's factory call deploys elsewhere (another salt).
+    let elsewhere = |signature: Vec<u8>| {
+        Erc6492Signature {
+            factory,
+            factory_calldata: calldata(
+                "deploy(address,bytes32)",
+                &[word_address(owner.address), [9; 32]],
+            ),
+            signature,
+        }
+        .encode()
+    };
+    let (status, v) = n.authorize(&c, &session(&owner, &elsewhere)).await;
+    assert_eq!((status, code(&v)), (401, "contract_wallet_invalid"), "{v}");
+
+    // The ERC-6492 suffix on bytes that are no ABI wrapper: refused before any eth_call.
+    let asked = server.methods().len();
+    let broken =
+        |signature: Vec<u8>| [&signature[..], &sessionsig::auth_sig::ERC6492_MAGIC].concat();
+    let (status, v) = n.authorize(&c, &session(&owner, &broken)).await;
+    assert_eq!((status, code(&v)), (401, "contract_wallet_invalid"), "{v}");
+    assert!(
+        v["error"].as_str().unwrap_or("").contains("ERC-6492"),
+        "{v}"
+    );
+    assert!(
+        !server.methods()[asked..].iter().any(|m| m == "eth_call"),
+        "{:?}",
+        &server.methods()[asked..]
+    );
+    n.shutdown().await;
 }
