@@ -3,12 +3,16 @@
 use crate::args::{parse_time, RequestArg};
 use crate::error::{CliError, CliResult};
 use serde_json::{json, Value};
+use sessionsig::auth_sig::ContractWalletVerifier;
 use sessionsig::session::SessionSig;
-use sessionsig::time::{Duration, FixedClock, OffsetDateTime, SystemClock};
+use sessionsig::time::{Clock, Duration, FixedClock, OffsetDateTime, SystemClock};
 use sessionsig::verify::{Policy, Request, UnverifiedSessionSig, Verifier};
+use sessionsig_node::config::{parse_eth_rpc_flag, redact_rpc_url};
+use sessionsig_rpc::JsonRpcContractWallets;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Arguments of `verify`.
 #[derive(clap::Args, Debug)]
@@ -32,12 +36,77 @@ pub struct Args {
     /// signature. Only for a node that trusts the Lit network.
     #[arg(long)]
     trust_lit_bls: bool,
+    /// Check contract-wallet (`EIP1271`, ERC-6492) AuthSigs of chain CHAIN_ID by asking this
+    /// JSON-RPC endpoint (repeatable, one per chain). Without it they are refused
+    /// (`unsupported_derived_via`). The URL may hold an API key: it is never printed whole.
+    #[arg(long = "eth-rpc", value_name = "CHAIN_ID=URL")]
+    eth_rpc: Vec<EthRpc>,
+    /// Bound on one contract-wallet check (every JSON-RPC request it makes), milliseconds.
+    #[arg(long, default_value_t = 5000)]
+    eth_rpc_timeout_ms: u64,
     /// Input: one SessionSig, a SessionSigs map, or JSON Lines of either (stdin when absent).
     file: Option<PathBuf>,
 }
 
+/// One `--eth-rpc` value, as given: checked in [`contract_wallets`], not by clap, whose
+/// errors would quote it whole. Its `Debug` hides the URL (it may carry an API key).
+#[derive(Clone)]
+pub struct EthRpc(String);
+
+impl std::str::FromStr for EthRpc {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(EthRpc(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for EthRpc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("EthRpc")
+            .field(&redact_rpc_url(&self.0))
+            .finish()
+    }
+}
+
+/// The contract-wallet verifier of the `--eth-rpc` flags, if any.
+fn contract_wallets(a: &Args) -> CliResult<Option<Arc<dyn ContractWalletVerifier>>> {
+    if a.eth_rpc.is_empty() {
+        return Ok(None);
+    }
+    let mut endpoints: Vec<(u64, String)> = Vec::with_capacity(a.eth_rpc.len());
+    for EthRpc(flag) in &a.eth_rpc {
+        // The node's parser: its errors show the URL redacted.
+        let (chain_id, url) =
+            parse_eth_rpc_flag(flag).map_err(|e| CliError::usage(e.to_string()))?;
+        if endpoints.iter().any(|(c, _)| *c == chain_id) {
+            return Err(CliError::usage(format!(
+                "--eth-rpc: chain {chain_id} is given more than once"
+            )));
+        }
+        endpoints.push((chain_id, url));
+    }
+    let timeout = std::time::Duration::from_millis(a.eth_rpc_timeout_ms);
+    // The client's errors name the chain id, never the URL.
+    let rpc = JsonRpcContractWallets::new(endpoints, timeout)
+        .map_err(|e| CliError::usage(format!("--eth-rpc: {e}")))?;
+    Ok(Some(Arc::new(rpc)))
+}
+
+/// `v`, checking contract wallets with `chains` when there are any.
+fn with_chains<C: Clock>(
+    v: Verifier<C>,
+    chains: &Option<Arc<dyn ContractWalletVerifier>>,
+) -> Verifier<C> {
+    match chains {
+        Some(c) => v.with_contract_wallets(c.clone()),
+        None => v,
+    }
+}
+
 /// Verify every input; one JSON line per input; exit 0 only when all are valid.
 pub fn run(a: Args) -> CliResult<ExitCode> {
+    let chains = contract_wallets(&a)?;
     let policy = Policy {
         skew: Duration::seconds(a.skew),
         max_lifetime: Duration::seconds(a.max_lifetime),
@@ -65,7 +134,7 @@ pub fn run(a: Args) -> CliResult<ExitCode> {
     };
     match a.at {
         Some(at) => {
-            let verifier = Verifier::new(&a.node, policy, FixedClock(at))?;
+            let verifier = with_chains(Verifier::new(&a.node, policy, FixedClock(at))?, &chains);
             for_each_input(reader, |input| {
                 seen += 1;
                 let r = verify_one(&verifier, &request, input);
@@ -74,7 +143,7 @@ pub fn run(a: Args) -> CliResult<ExitCode> {
             })?;
         }
         None => {
-            let verifier = Verifier::new(&a.node, policy, SystemClock)?;
+            let verifier = with_chains(Verifier::new(&a.node, policy, SystemClock)?, &chains);
             for_each_input(reader, |input| {
                 seen += 1;
                 let r = verify_one(&verifier, &request, input);

@@ -182,16 +182,10 @@ impl ContractWalletsConfig {
     /// Set the JSON-RPC URL of one chain from `CHAIN_ID=URL` (the `--eth-rpc` flag), replacing
     /// whatever the file said for that chain.
     pub fn set_from_flag(&mut self, entry: &str) -> Result<()> {
-        let (chain, url) = entry.split_once('=').ok_or_else(|| {
-            NodeError::Config(format!(
-                "--eth-rpc `{}`: expected CHAIN_ID=URL",
-                redact_rpc_url(entry)
-            ))
-        })?;
-        let chain_id = parse_chain_id(chain)?;
+        let (chain_id, url) = parse_eth_rpc_flag(entry)?;
         self.rpc
             .retain(|k, _| parse_chain_id(k).ok() != Some(chain_id));
-        self.rpc.insert(chain_id.to_string(), url.to_owned());
+        self.rpc.insert(chain_id.to_string(), url);
         Ok(())
     }
 
@@ -577,6 +571,20 @@ fn check_url(u: &str) -> Result<()> {
             u.chars().take(200).collect::<String>()
         )))
     }
+}
+
+/// One `--eth-rpc` value, `CHAIN_ID=URL`: the chain id (decimal, above 0) and the URL, which
+/// must be an `http://` or `https://` URL with a host. Errors show the URL redacted.
+pub fn parse_eth_rpc_flag(entry: &str) -> Result<(u64, String)> {
+    let (chain, url) = entry.split_once('=').ok_or_else(|| {
+        NodeError::Config(format!(
+            "--eth-rpc `{}`: expected CHAIN_ID=URL",
+            redact_rpc_url(entry)
+        ))
+    })?;
+    let chain_id = parse_chain_id(chain)?;
+    check_rpc_url(chain_id, url)?;
+    Ok((chain_id, url.to_owned()))
 }
 
 /// A chain id as written in `[contract_wallets] rpc` or `--eth-rpc`: decimal, above 0.
