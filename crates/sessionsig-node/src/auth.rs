@@ -219,10 +219,11 @@ impl<C: Clock + 'static> Authorizer<C> {
     ) -> Result<VerifiedSession> {
         let verifier = self.verifier.clone();
         let nonce = self.nonce.clone();
+        // Whose request this is, for the per-client budget of contract-wallet checks.
+        let client = crate::client_scope::current();
         let joined = tokio::task::spawn_blocking(move || {
             let start = Instant::now();
-            let r = verifier
-                .verify(&sig, &request)
+            let r = crate::client_scope::run_as(client, || verifier.verify(&sig, &request))
                 .map_err(NodeError::from)
                 .and_then(|s| match &nonce {
                     Some(k) => check_network_nonce(k, &sig, verifier.policy().skew).map(|_| s),

@@ -40,6 +40,8 @@
 //! timeout_ms = 5000                      # one whole check (every request it makes), < request_timeout_ms
 //! recheck_secs = 300                     # Policy::contract_wallet_recheck (0: ask the chain every time)
 //! max_in_flight = 4                      # checks waiting on the chain at once (default blocking_threads / 2)
+//! client_burst = 20                      # checks one client address may make at once (0: no limit)
+//! client_checks_per_minute = 60          # checks one client address regains per minute (0: no limit)
 //! ```
 //!
 //! # Contract wallets
@@ -60,7 +62,8 @@
 //! * A check fails closed. A wallet that says no, or a SIWE chain id with no endpoint here,
 //!   refuses the request with `401 contract_wallet_invalid`; an endpoint that is down, slow,
 //!   answers an HTTP error or nonsense, or serves another chain refuses it with
-//!   `503 contract_wallet_unavailable` (the signature may be good: retry, do not re-sign). A cached "yes" is trusted for `recheck_secs` (default 300,
+//!   `503 contract_wallet_unavailable` (the signature may be good: retry, do not re-sign). A
+//!   cached "yes" is trusted for `recheck_secs` (default 300,
 //!   [`Policy::contract_wallet_recheck`]); after that the chain is asked again, so a wallet
 //!   whose owner changed, or whose chain cannot be reached, stops verifying.
 //! * The JSON-RPC client is blocking (ureq); like every verification it runs on the blocking
@@ -68,6 +71,12 @@
 //!   thread for at most `timeout_ms` per AuthSig, and at most `max_in_flight` checks (default
 //!   half of `blocking_threads`) wait on the chain at once: one more is refused at once
 //!   (`503 contract_wallet_unavailable`), so wallet sessions keep the rest of the pool.
+//! * Each check costs one or two JSON-RPC calls (often paid, always rate-limited by the
+//!   provider), and a contract-wallet AuthSig costs nothing to make up. So each client address
+//!   may make `client_burst` checks at once and regains `client_checks_per_minute` a minute;
+//!   beyond, `503 contract_wallet_unavailable` ("try again in N s") without asking the chain,
+//!   while other clients, and every session already verified (cached), go on. Behind a reverse
+//!   proxy every client has the proxy's address: limit there, or raise these.
 //! * RPC URLs often carry an API key or `user:password@`: they are never printed whole — logs,
 //!   `Debug` and error messages show [`redact_rpc_url`] (`https://***@eth.example/…`), and the
 //!   JSON-RPC errors never contain the URL. Prefer the file (or `SESSIONSIG_NODE_ETH_RPC`) to the
@@ -153,6 +162,13 @@ pub struct ContractWalletsConfig {
     /// (`contract_wallet_unavailable`), so a slow chain never holds every blocking thread
     /// ([`crate::chain_limit`]).
     pub max_in_flight: Option<usize>,
+    /// Contract-wallet checks (each one or two JSON-RPC calls) one client address may make at
+    /// once (default 20); beyond, `503 contract_wallet_unavailable` without asking the chain.
+    /// Sessions already verified (cached) cost nothing. 0: no per-client limit.
+    pub client_burst: Option<u32>,
+    /// Contract-wallet checks one client address regains per minute (default 60). 0: no
+    /// per-client limit.
+    pub client_checks_per_minute: Option<u32>,
 }
 
 impl std::fmt::Debug for ContractWalletsConfig {
@@ -167,12 +183,20 @@ impl std::fmt::Debug for ContractWalletsConfig {
             .field("timeout_ms", &self.timeout_ms)
             .field("recheck_secs", &self.recheck_secs)
             .field("max_in_flight", &self.max_in_flight)
+            .field("client_burst", &self.client_burst)
+            .field("client_checks_per_minute", &self.client_checks_per_minute)
             .finish()
     }
 }
 
 /// Default bound on one contract-wallet check (ms).
 pub const DEFAULT_CONTRACT_WALLET_TIMEOUT_MS: u64 = 5_000;
+
+/// Default number of contract-wallet checks one client address may make at once.
+pub const DEFAULT_CONTRACT_WALLET_CLIENT_BURST: u32 = 20;
+
+/// Default number of contract-wallet checks one client address regains per minute.
+pub const DEFAULT_CONTRACT_WALLET_CLIENT_PER_MINUTE: u32 = 60;
 
 /// Default time a contract wallet's "yes" is trusted from the cache (seconds), as the core's
 /// [`Policy::default`].
@@ -238,6 +262,12 @@ impl ContractWalletsConfig {
             endpoints,
             timeout: std::time::Duration::from_millis(timeout_ms),
             max_in_flight,
+            client_burst: self
+                .client_burst
+                .unwrap_or(DEFAULT_CONTRACT_WALLET_CLIENT_BURST),
+            client_checks_per_minute: self
+                .client_checks_per_minute
+                .unwrap_or(DEFAULT_CONTRACT_WALLET_CLIENT_PER_MINUTE),
         };
         // The client's own checks, now rather than when the node starts serving.
         settings.verifier()?;
@@ -256,6 +286,10 @@ pub struct ContractWalletSettings {
     pub timeout: std::time::Duration,
     /// Most checks waiting on the chain at once ([`crate::chain_limit`]).
     pub max_in_flight: usize,
+    /// Checks one client address may make at once (0: no per-client limit).
+    pub client_burst: u32,
+    /// Checks one client address regains per minute (0: no per-client limit).
+    pub client_checks_per_minute: u32,
 }
 
 impl ContractWalletSettings {
@@ -283,6 +317,8 @@ impl std::fmt::Debug for ContractWalletSettings {
             .field("endpoints", &self.describe())
             .field("timeout", &self.timeout)
             .field("max_in_flight", &self.max_in_flight)
+            .field("client_burst", &self.client_burst)
+            .field("client_checks_per_minute", &self.client_checks_per_minute)
             .finish()
     }
 }
@@ -913,6 +949,23 @@ mod tests {
             .to_string()
             .contains("max_in_flight must be positive"));
         c.contract_wallets.max_in_flight = None;
+        // Per-client budget of checks: 20 at once, 60 a minute, unless set (0 turns it off).
+        assert_eq!((cw.client_burst, cw.client_checks_per_minute), (20, 60));
+        c.contract_wallets.client_burst = Some(3);
+        c.contract_wallets.client_checks_per_minute = Some(0);
+        let set = c.resolve(false).unwrap().contract_wallets.unwrap();
+        assert_eq!((set.client_burst, set.client_checks_per_minute), (3, 0));
+        let parsed = NodeConfig::from_toml(
+            "[contract_wallets]\nrpc = { \"1\" = \"http://127.0.0.1:8545\" }\nclient_burst = 5\nclient_checks_per_minute = 7\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                parsed.contract_wallets.client_burst,
+                parsed.contract_wallets.client_checks_per_minute
+            ),
+            (Some(5), Some(7))
+        );
         assert_eq!(
             cw.describe(),
             "chain 1 at https://***@eth.example/…, chain 8453 at http://127.0.0.1:8545"

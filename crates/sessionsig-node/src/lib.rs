@@ -26,6 +26,7 @@ pub mod auth;
 pub mod chain_limit;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod client_scope;
 pub mod config;
 pub mod error;
 pub mod json;

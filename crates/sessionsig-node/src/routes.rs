@@ -20,6 +20,7 @@
 //! (without it every client shares one bucket).
 
 use crate::auth::{Authorizer, RequireSessionSig, Session};
+use crate::client_scope;
 use crate::config::{Limits, Settings};
 use crate::error::{NodeError, Result};
 use crate::json::{check_json_content_type, parse_bounded, read_body};
@@ -89,10 +90,18 @@ impl AppState {
     pub fn new(settings: &Settings, stores: Stores, clock: Arc<dyn Clock>) -> Result<Self> {
         let contract_wallets: Option<Arc<dyn ContractWalletVerifier>> =
             match &settings.contract_wallets {
-                Some(c) => Some(Arc::new(crate::chain_limit::InFlightLimit::new(
-                    c.verifier()?,
-                    c.max_in_flight,
-                ))),
+                Some(c) => {
+                    let mut limit =
+                        crate::chain_limit::InFlightLimit::new(c.verifier()?, c.max_in_flight);
+                    if let Some(per_client) = RateLimiter::new(
+                        c.client_burst,
+                        c.client_checks_per_minute,
+                        settings.limits.revocation_rate_max_clients,
+                    ) {
+                        limit = limit.per_client(per_client, clock.clone());
+                    }
+                    Some(Arc::new(limit))
+                }
                 None => None,
             };
         let mut verifier =
@@ -181,7 +190,8 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route("/v1/revocations/{id}", get(get_revocation))
-        .layer(middleware::from_fn_with_state(state.clone(), limit));
+        .layer(middleware::from_fn_with_state(state.clone(), limit))
+        .layer(middleware::from_fn(scope_client));
     Router::new()
         .merge(v1)
         .route("/healthz", get(healthz))
@@ -202,6 +212,21 @@ async fn observe(State(st): State<AppState>, req: axum::extract::Request, next: 
     let route = route.as_ref().map_or("unmatched", |r| r.as_str());
     m.request_finished(route, resp.status().as_u16(), start.elapsed());
     resp
+}
+
+/// Handle the request as the work of its client address ([`client_scope`]), so that chain
+/// checks made while verifying it count against that client's budget.
+async fn scope_client(req: axum::extract::Request, next: Next) -> Response {
+    client_scope::scope(client_of(&req), next.run(req)).await
+}
+
+/// The client address of a request: the TCP peer the server recorded, if any.
+fn client_of(req: &axum::extract::Request) -> ClientKey {
+    ClientKey::of(
+        req.extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip()),
+    )
 }
 
 /// The concurrency limit and the request timeout of `/v1`.
@@ -227,11 +252,7 @@ async fn limit_revocations(
     next: Next,
 ) -> Response {
     if let Some(limiter) = &st.inner.revocation_limit {
-        let peer = req
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        if let Err(wait) = limiter.check(ClientKey::of(peer), st.inner.clock.now()) {
+        if let Err(wait) = limiter.check(client_of(&req), st.inner.clock.now()) {
             let m = &st.inner.metrics;
             m.rate_limited("/v1/revocations");
             m.revocation("rate_limited");
@@ -368,13 +389,14 @@ async fn post_revocation_inner(st: &AppState, headers: &HeaderMap, body: Body) -
     let contract_wallets = st.inner.contract_wallets.clone();
     let now = st.inner.clock.now();
     let log = st.inner.stores.log.clone();
+    let client = client_scope::current();
     // On the blocking pool: a contract wallet's signature is checked over blocking JSON-RPC.
     let (record, new, hash) = tokio::task::spawn_blocking(move || -> Result<_> {
         let policy = AuthSigPolicy {
             contract_wallets: contract_wallets.as_deref(),
             ..base
         };
-        let v = signed.verify_revocation(now, &policy)?;
+        let v = client_scope::run_as(client, || signed.verify_revocation(now, &policy))?;
         let (record, new) = log.record(&v, &signed, now)?;
         Ok((record, new, v.hash))
     })

@@ -659,3 +659,59 @@ async fn an_undeployed_wallet_signs_through_erc6492() {
     );
     n.shutdown().await;
 }
+
+#[tokio::test]
+async fn each_client_address_has_a_budget_of_chain_checks() {
+    let tc = test_chain();
+    let clock = ManualClock::now_real();
+    let n = node(
+        |c| {
+            rpc(c, &tc.server.url);
+            c.contract_wallets.client_burst = Some(2);
+            c.contract_wallets.client_checks_per_minute = Some(1);
+        },
+        clock.clone(),
+    )
+    .await;
+    let c = client();
+    // Two new contract-wallet sessions from this (loopback) address: the chain is asked.
+    let first = tc.session(&tc.owner, &n.url);
+    assert_eq!(n.authorize(&c, &first).await.0, 200);
+    assert_eq!(n.authorize(&c, &tc.session(&tc.owner, &n.url)).await.0, 200);
+    assert_eq!(tc.eth_calls(), 2);
+    // A third is refused without asking, with when to come back.
+    let third = tc.session(&tc.owner, &n.url);
+    let (status, v) = n.authorize(&c, &third).await;
+    assert_eq!(
+        (status, code(&v)),
+        (503, "contract_wallet_unavailable"),
+        "{v}"
+    );
+    assert!(v.to_string().contains("try again in 60 s"), "{v}");
+    assert_eq!(tc.eth_calls(), 2, "the chain was not asked");
+    // A session already verified costs nothing; a wallet session never counts.
+    assert_eq!(n.authorize(&c, &first).await.0, 200);
+    let (_, _, sigs) = user_session(&wallet(0x45), std::slice::from_ref(&n.url));
+    let (status, v) = post(&c, &n.url, "/v1/authorize", &authorize(&sigs, &n.url)).await;
+    assert_eq!(status, 200, "{v}");
+    // Nor may a contract wallet's revocation dodge the budget.
+    let (status, v) = post(
+        &c,
+        &n.url,
+        "/v1/revocations",
+        &tc.revocation(&tc.owner, &first.key),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&v)),
+        (503, "contract_wallet_unavailable"),
+        "{v}"
+    );
+    assert_eq!(tc.eth_calls(), 2);
+    // A minute later one more check is allowed.
+    clock.advance(sessionsig::time::Duration::seconds(60));
+    let (status, v) = n.authorize(&c, &third).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(tc.eth_calls(), 3);
+    n.shutdown().await;
+}
