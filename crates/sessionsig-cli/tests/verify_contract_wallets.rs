@@ -11,7 +11,7 @@ use sessionsig::time::{parse_rfc3339, Duration, OffsetDateTime, Timestamp};
 use sessionsig_testchain::evm::Chain;
 use sessionsig_testchain::server::{dead_url, evm_server, Server};
 use sessionsig_testchain::{artifact, eip1271, word_address, ContractWalletSigner, Key, CHAIN_ID};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
@@ -79,6 +79,13 @@ fn session_sig(wallet: Address, signer: &Key) -> String {
     serde_json::to_string(sigs.get(NODE).expect("entry")).expect("json")
 }
 
+/// [`session_sig`] written to `dir/name`.
+fn session_file(dir: &Path, name: &str, wallet: Address, signer: &Key) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, session_sig(wallet, signer)).expect("write");
+    path
+}
+
 fn verify(file: &Path, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sessionsig"))
         .args(["verify", "--node", NODE, "--at", "2025-06-01T12:00:00Z"])
@@ -99,10 +106,8 @@ fn lines(o: &Output) -> Vec<serde_json::Value> {
 fn contract_wallet_sessions_verify_with_eth_rpc() {
     let (server, wallet, owner, stranger) = chain();
     let dir = tempfile::tempdir().expect("dir");
-    let good = dir.path().join("good.json");
-    std::fs::write(&good, session_sig(wallet, &owner)).expect("write");
-    let forged = dir.path().join("forged.json");
-    std::fs::write(&forged, session_sig(wallet, &stranger)).expect("write");
+    let good = session_file(dir.path(), "good.json", wallet, &owner);
+    let forged = session_file(dir.path(), "forged.json", wallet, &stranger);
     let flag = format!("{CHAIN_ID}={}", server.url);
 
     // With the chain: valid, in the wallet's name; the chain was asked.
@@ -137,8 +142,7 @@ fn contract_wallet_sessions_verify_with_eth_rpc() {
 fn an_unreachable_endpoint_is_unavailable_and_its_credentials_are_never_printed() {
     let (_server, wallet, owner, _) = chain();
     let dir = tempfile::tempdir().expect("dir");
-    let good = dir.path().join("good.json");
-    std::fs::write(&good, session_sig(wallet, &owner)).expect("write");
+    let good = session_file(dir.path(), "good.json", wallet, &owner);
     let dead = dead_url().replace("http://", "http://rpcuser:s3cret@");
     let flag = format!("{CHAIN_ID}={dead}v3/APIKEY123");
     let o = verify(&good, &["--eth-rpc", &flag, "--eth-rpc-timeout-ms", "2000"]);
