@@ -9,6 +9,15 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
+/// Ask the server to stop, and wait (at most 10 s) until it has.
+async fn stop_and_join(stop: tokio::sync::oneshot::Sender<()>, task: tokio::task::JoinHandle<()>) {
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("stops")
+        .expect("join");
+}
+
 async fn exchange(addr: SocketAddr, raw: &[u8]) -> String {
     let mut s = TcpStream::connect(addr).await.expect("connect");
     s.write_all(raw).await.expect("write");
@@ -60,11 +69,7 @@ async fn head_and_body_limits_on_the_wire() {
     .await;
     assert_eq!(r.matches("HTTP/1.1 200").count(), 2, "{r}");
 
-    let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(10), task)
-        .await
-        .expect("stops")
-        .expect("join");
+    stop_and_join(stop, task).await;
 }
 
 #[tokio::test]
@@ -80,11 +85,7 @@ async fn a_client_that_trickles_its_head_is_dropped() {
     let r = tokio::time::timeout(Duration::from_secs(30), s.read_to_end(&mut buf)).await;
     assert!(r.is_ok(), "connection still open after 30 s");
     assert!(!String::from_utf8_lossy(&buf).contains("200 OK"));
-    let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(10), task)
-        .await
-        .expect("stops")
-        .expect("join");
+    stop_and_join(stop, task).await;
 }
 
 #[tokio::test]
@@ -201,9 +202,5 @@ async fn revocations_are_rate_limited_per_peer_address_on_the_wire() {
     let (status, _, _) = post_revocation_from("127.0.0.1", addr, &throwaway_revocation(5)).await;
     assert_eq!(status, 429);
 
-    let _ = stop.send(());
-    tokio::time::timeout(Duration::from_secs(10), task)
-        .await
-        .expect("stops")
-        .expect("join");
+    stop_and_join(stop, task).await;
 }
