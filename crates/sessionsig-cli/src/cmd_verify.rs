@@ -7,7 +7,8 @@ use sessionsig::auth_sig::ContractWalletVerifier;
 use sessionsig::session::SessionSig;
 use sessionsig::time::{Clock, Duration, FixedClock, OffsetDateTime, SystemClock};
 use sessionsig::verify::{Policy, Request, UnverifiedSessionSig, Verifier};
-use sessionsig_node::config::{parse_eth_rpc_flag, redact_rpc_url};
+use sessionsig_node::config::parse_eth_rpc_flag;
+use sessionsig_node::redact::redact_url;
 use sessionsig_rpc::JsonRpcContractWallets;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -63,9 +64,7 @@ impl std::str::FromStr for EthRpc {
 
 impl std::fmt::Debug for EthRpc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("EthRpc")
-            .field(&redact_rpc_url(&self.0))
-            .finish()
+        f.debug_tuple("EthRpc").field(&redact_url(&self.0)).finish()
     }
 }
 

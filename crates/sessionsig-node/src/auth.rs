@@ -69,7 +69,9 @@ use sessionsig::lit::{LitAbility, LitResource};
 use sessionsig::session::{SessionSig, SessionSigMessage};
 use sessionsig::siwe::SiweMessage;
 use sessionsig::time::Clock;
-use sessionsig::verify::{Request, UnverifiedSessionSig, VerifiedSession, Verifier};
+use sessionsig::verify::{
+    Authorization, Request, Reservation, UnverifiedSessionSig, VerifiedSession, Verifier,
+};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -211,23 +213,25 @@ impl<C: Clock + 'static> Authorizer<C> {
     }
 
     /// Verify `sig` for `request` on the blocking pool (the verifier and its stores are
-    /// synchronous). The result is counted in the metrics under `ok` or its code.
-    pub async fn authorize(
+    /// synchronous), with the network nonce when the node requires one, spending nothing: the
+    /// caller runs its own checks and then [`commit`](Self::commit)s. Failures are counted in
+    /// the metrics under their code.
+    pub async fn check(
         &self,
         sig: UnverifiedSessionSig,
         request: Request,
-    ) -> Result<VerifiedSession> {
+    ) -> Result<Authorization> {
         let verifier = self.verifier.clone();
         let nonce = self.nonce.clone();
         // Whose request this is, for the per-client budget of contract-wallet checks.
         let client = crate::client_scope::current();
         let joined = tokio::task::spawn_blocking(move || {
             let start = Instant::now();
-            let r = crate::client_scope::run_as(client, || verifier.verify(&sig, &request))
+            let r = crate::client_scope::run_as(client, || verifier.authorize(&sig, &request))
                 .map_err(NodeError::from)
-                .and_then(|s| match &nonce {
-                    Some(k) => check_network_nonce(k, &sig, verifier.policy().skew).map(|_| s),
-                    None => Ok(s),
+                .and_then(|a| match &nonce {
+                    Some(k) => check_network_nonce(k, &sig, verifier.policy().skew).map(|_| a),
+                    None => Ok(a),
                 });
             (r, start.elapsed())
         })
@@ -239,33 +243,95 @@ impl<C: Clock + 'static> Authorizer<C> {
                 std::time::Duration::ZERO,
             ),
         };
-        self.count(&result, Some(elapsed));
+        if let Some(m) = &self.metrics {
+            m.verification_time(elapsed);
+        }
+        if let Err(e) = &result {
+            self.count(e.code(), None);
+        }
         result
     }
 
-    /// Read the SessionSig from `headers` and verify it for `request`. Header problems are
-    /// counted in the metrics like verification failures.
+    /// Spend an authorization's charges (one use of each `uses` caveat, `bytes` of traffic on
+    /// each `max_bytes` counter), all or nothing, after every other check passed. Counted in
+    /// the metrics as `ok` or the refusal's code.
+    pub async fn commit(
+        &self,
+        auth: Authorization,
+        bytes: u64,
+    ) -> Result<(VerifiedSession, Reservation)> {
+        let verifier = self.verifier.clone();
+        let result = if auth.charges().uses().is_empty()
+            && (bytes == 0 || auth.charges().traffic().is_empty())
+        {
+            // Nothing to spend: no store round trip.
+            verifier.commit(auth, bytes).map_err(NodeError::from)
+        } else {
+            tokio::task::spawn_blocking(move || verifier.commit(auth, bytes))
+                .await
+                .map_err(|e| NodeError::Internal(format!("commit task: {e}")))
+                .and_then(|r| r.map_err(NodeError::from))
+        };
+        self.count(
+            match &result {
+                Ok(_) => "ok",
+                Err(e) => e.code(),
+            },
+            None,
+        );
+        result
+    }
+
+    /// Give back the unused part of a reservation (a transfer that moved less, or failed).
+    pub async fn release(&self, reservation: Reservation, unused: u64) -> Result<()> {
+        if reservation.is_empty() || unused == 0 {
+            return Ok(());
+        }
+        let verifier = self.verifier.clone();
+        tokio::task::spawn_blocking(move || verifier.release(&reservation, unused))
+            .await
+            .map_err(|e| NodeError::Internal(format!("release task: {e}")))?
+            .map_err(NodeError::from)
+    }
+
+    /// Verify and commit at once (no traffic): for routes with no checks of their own.
+    pub async fn authorize(
+        &self,
+        sig: UnverifiedSessionSig,
+        request: Request,
+    ) -> Result<VerifiedSession> {
+        let auth = self.check(sig, request).await?;
+        self.commit(auth, 0).await.map(|(s, _)| s)
+    }
+
+    /// Read the SessionSig from `headers` and verify it for `request`, spending nothing.
+    /// Header problems are counted in the metrics like verification failures.
+    pub async fn check_headers(
+        &self,
+        headers: &HeaderMap,
+        request: Request,
+    ) -> Result<Authorization> {
+        match from_headers(headers, self.max_json_depth) {
+            Ok(sig) => self.check(sig, request).await,
+            Err(e) => {
+                self.count(e.code(), None);
+                Err(e)
+            }
+        }
+    }
+
+    /// Read the SessionSig from `headers`, verify it for `request` and commit its charges.
     pub async fn authorize_headers(
         &self,
         headers: &HeaderMap,
         request: Request,
     ) -> Result<VerifiedSession> {
-        match from_headers(headers, self.max_json_depth) {
-            Ok(sig) => self.authorize(sig, request).await,
-            Err(e) => {
-                let r = Err(e);
-                self.count(&r, None);
-                r
-            }
-        }
+        let auth = self.check_headers(headers, request).await?;
+        self.commit(auth, 0).await.map(|(s, _)| s)
     }
 
-    fn count(&self, r: &Result<VerifiedSession>, elapsed: Option<std::time::Duration>) {
+    fn count(&self, code: &'static str, elapsed: Option<std::time::Duration>) {
         if let Some(m) = &self.metrics {
-            let code = match r {
-                Ok(_) => "ok",
-                Err(e) => e.code(),
-            };
             m.verification(code, elapsed);
         }
     }
@@ -307,6 +373,7 @@ pub type OperationFn = Arc<dyn Fn(&Parts) -> Result<Request> + Send + Sync>;
 pub struct RequireSessionSig<C = Arc<dyn Clock>> {
     auth: Authorizer<C>,
     operation: OperationFn,
+    charge: bool,
 }
 
 impl<C> Clone for RequireSessionSig<C> {
@@ -314,6 +381,7 @@ impl<C> Clone for RequireSessionSig<C> {
         RequireSessionSig {
             auth: self.auth.clone(),
             operation: self.operation.clone(),
+            charge: self.charge,
         }
     }
 }
@@ -349,7 +417,15 @@ impl<C: Clock + 'static> RequireSessionSig<C> {
         RequireSessionSig {
             auth,
             operation: Arc::new(f),
+            charge: true,
         }
+    }
+
+    /// Admit without spending (`uses` are not charged): for read-only identity routes such
+    /// as "who am I", which perform nothing the grant counts.
+    pub fn without_charges(mut self) -> Self {
+        self.charge = false;
+        self
     }
 }
 
@@ -410,7 +486,17 @@ where
         Box::pin(async move {
             let (mut parts, body) = req.into_parts();
             let verified = match (layer.operation)(&parts) {
-                Ok(request) => layer.auth.authorize_headers(&parts.headers, request).await,
+                Ok(request) if layer.charge => {
+                    layer.auth.authorize_headers(&parts.headers, request).await
+                }
+                Ok(request) => layer
+                    .auth
+                    .check_headers(&parts.headers, request)
+                    .await
+                    .map(|a| {
+                        layer.auth.count("ok", None);
+                        a.session().clone()
+                    }),
                 Err(e) => Err(e),
             };
             match verified {

@@ -9,8 +9,8 @@
 use crate::config::NodeConfig;
 use crate::error::{NodeError, Result};
 use crate::network::{Network, NetworkOptions, DEFAULT_BASE_PORT};
+use crate::redact::redact_url;
 use crate::server::{runtime, Node, ShutdownSignals};
-use crate::store::redact_url;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;

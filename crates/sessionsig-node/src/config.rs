@@ -78,7 +78,7 @@
 //!   while other clients, and every session already verified (cached), go on. Behind a reverse
 //!   proxy every client has the proxy's address: limit there, or raise these.
 //! * RPC URLs often carry an API key or `user:password@`: they are never printed whole — logs,
-//!   `Debug` and error messages show [`redact_rpc_url`] (`https://***@eth.example/…`), and the
+//!   `Debug` and error messages show [`crate::redact::redact_url`] (`https://***@eth.example/…`), and the
 //!   JSON-RPC errors never contain the URL. Prefer the file (or `SESSIONSIG_NODE_ETH_RPC`) to the
 //!   command line for such URLs.
 
@@ -176,7 +176,7 @@ impl std::fmt::Debug for ContractWalletsConfig {
         let rpc: BTreeMap<&str, String> = self
             .rpc
             .iter()
-            .map(|(chain, url)| (chain.as_str(), redact_rpc_url(url)))
+            .map(|(chain, url)| (chain.as_str(), crate::redact::redact_url(url)))
             .collect();
         f.debug_struct("ContractWalletsConfig")
             .field("rpc", &rpc)
@@ -280,7 +280,7 @@ impl ContractWalletsConfig {
 #[derive(Clone, PartialEq, Eq)]
 pub struct ContractWalletSettings {
     /// `(chain id, JSON-RPC URL)`, by chain id. A URL may hold credentials: print
-    /// [`redact_rpc_url`] of it.
+    /// [`crate::redact::redact_url`] of it.
     pub endpoints: Vec<(u64, String)>,
     /// Bound on one whole check (every request it makes).
     pub timeout: std::time::Duration,
@@ -305,7 +305,7 @@ impl ContractWalletSettings {
     pub fn describe(&self) -> String {
         self.endpoints
             .iter()
-            .map(|(chain, url)| format!("chain {chain} at {}", redact_rpc_url(url)))
+            .map(|(chain, url)| format!("chain {chain} at {}", crate::redact::redact_url(url)))
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -374,7 +374,7 @@ impl std::fmt::Debug for NodeConfig {
             .field("data_dir", &self.data_dir)
             .field(
                 "store",
-                &self.store.as_deref().map(crate::store::redact_url),
+                &self.store.as_deref().map(crate::redact::redact_url),
             )
             .field("store_schema", &self.store_schema)
             .field("network", &self.network)
@@ -401,7 +401,7 @@ pub struct Settings {
     pub public_url: String,
     /// Where to listen.
     pub listen: SocketAddr,
-    /// The store URL (may contain a password: print [`crate::store::redact_url`] of it).
+    /// The store URL (may contain a password: print [`crate::redact::redact_url`] of it).
     pub store: String,
     /// PostgreSQL schema for the tables.
     pub store_schema: Option<String>,
@@ -436,7 +436,7 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("public_url", &self.public_url)
             .field("listen", &self.listen)
-            .field("store", &crate::store::redact_url(&self.store))
+            .field("store", &crate::redact::redact_url(&self.store))
             .field("network", &self.network)
             .field("network_secret", &"<redacted>")
             .field("policy", &self.policy)
@@ -615,7 +615,7 @@ pub fn parse_eth_rpc_flag(entry: &str) -> Result<(u64, String)> {
     let (chain, url) = entry.split_once('=').ok_or_else(|| {
         NodeError::Config(format!(
             "--eth-rpc `{}`: expected CHAIN_ID=URL",
-            redact_rpc_url(entry)
+            crate::redact::redact_url(entry)
         ))
     })?;
     let chain_id = parse_chain_id(chain)?;
@@ -631,7 +631,10 @@ fn parse_chain_id(text: &str) -> Result<u64> {
         .ok_or_else(|| {
             NodeError::Config(format!(
                 "contract_wallets: `{}` is not a chain id (a decimal number above 0, e.g. \"1\")",
-                redact_rpc_url(text).chars().take(60).collect::<String>()
+                crate::redact::redact_url(text)
+                    .chars()
+                    .take(60)
+                    .collect::<String>()
             ))
         })
 }
@@ -651,54 +654,9 @@ fn check_rpc_url(chain_id: u64, url: &str) -> Result<()> {
     } else {
         Err(NodeError::Config(format!(
             "contract_wallets.rpc.\"{chain_id}\": `{}` is not an http:// or https:// URL with a host",
-            redact_rpc_url(url)
+            crate::redact::redact_url(url)
         )))
     }
-}
-
-/// An RPC URL fit to print: `scheme://host:port` with any `user:password@` replaced by `***@`
-/// and any path, query or fragment (where API keys live) by `/…`; control characters and white
-/// space replaced, at most 200 characters.
-///
-/// `https://user:secret@eth.example/v3/KEY` → `https://***@eth.example/…`.
-pub fn redact_rpc_url(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((scheme, rest)) => (Some(scheme), rest),
-        None => (None, url),
-    };
-    // Everything up to the last `@` before any query or fragment is user information — also
-    // in a malformed URL whose password holds a `/`: better a wrong host than a leaked secret.
-    let before_query = rest.find(['?', '#']).unwrap_or(rest.len());
-    let (masked, rest) = match rest[..before_query].rfind('@') {
-        Some(at) => (true, &rest[at + 1..]),
-        None => (false, rest),
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    let mut out = String::new();
-    if let Some(scheme) = scheme {
-        out.push_str(scheme);
-        out.push_str("://");
-    }
-    if masked {
-        out.push_str("***@");
-    }
-    out.push_str(authority);
-    if !tail.is_empty() && tail != "/" {
-        out.push_str("/…");
-    } else {
-        out.push_str(tail);
-    }
-    out.chars()
-        .take(200)
-        .map(|c| {
-            if c.is_whitespace() || c.is_control() {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect()
 }
 
 /// `127.0.0.1:7470` → that socket address; `[::1]:7470` too; a host name → none.
@@ -739,9 +697,13 @@ pub fn read_secret(path: &Path) -> Result<Zeroizing<[u8; SECRET_LEN]>> {
 
 /// Read the secret file, or create it (owner-only) with a random secret when absent.
 pub fn read_or_create_secret(path: &Path) -> Result<Zeroizing<[u8; SECRET_LEN]>> {
+    // Any I/O error falls through to "create": checking `path.exists()` here instead raced
+    // with a node creating the file between the failed read and the check (seen as a flaky
+    // three-node start). Creating never replaces a file, and an unreadable one fails the
+    // read below with its own error.
     match read_secret(path) {
         Ok(s) => return Ok(s),
-        Err(NodeError::Io(_)) if !path.exists() => {}
+        Err(NodeError::Io(_)) => {}
         Err(e) => return Err(e),
     }
     if let Some(dir) = path.parent() {
@@ -1098,30 +1060,5 @@ mod tests {
             assert!(m.contains(says), "{m}");
             assert!(!m.contains("s3cret") && !m.contains("APIKEY"), "{m}");
         }
-    }
-
-    #[test]
-    fn rpc_urls_are_printed_without_credentials_or_paths() {
-        for (url, shown) in [
-            ("http://127.0.0.1:8545", "http://127.0.0.1:8545"),
-            ("http://127.0.0.1:8545/", "http://127.0.0.1:8545/"),
-            ("https://eth.example/v3/KEY", "https://eth.example/…"),
-            ("https://eth.example?key=KEY", "https://eth.example/…"),
-            (
-                "https://u:KEY@eth.example:8545/",
-                "https://***@eth.example:8545/",
-            ),
-            ("https://KEY@eth.example", "https://***@eth.example"),
-            (
-                "https://u:KEY/KEY@eth.example/x",
-                "https://***@eth.example/…",
-            ),
-            ("https://u:K@EY@eth.example", "https://***@eth.example"),
-            ("u:KEY@eth.example", "***@eth.example"),
-            ("http://a\nb", "http://a b"),
-        ] {
-            assert_eq!(redact_rpc_url(url), shown, "{url}");
-        }
-        assert_eq!(redact_rpc_url(&"h".repeat(500)).chars().count(), 200);
     }
 }

@@ -10,15 +10,19 @@
 //! |---|---|
 //! | 400 | `invalid_request`, `json_too_deep`, `invalid_revocation` |
 //! | 401 | `missing_authorization`, `malformed_authorization`, `nonce_invalid`, and every verifier code of SPEC §8 steps 1–5 (`session_sig_malformed`, `unsupported_algorithm`, `invalid_session_key`, `bad_session_signature`, `session_key_mismatch`, `issued_in_future`, `expiration_before_issued_at`, `expired`, `lifetime_too_long`, `wrong_node`, `missing_session_auth_sig`, `auth_sig_wrong_session_key`, `auth_sig_malformed`, `auth_sig_address_mismatch`, `unsupported_derived_via`, `signer_mismatch`, `malformed_signature`, `siwe_*`, `recap_*`, `invalid_resource`, `invalid_ability`, `invalid_timestamp`, `contract_wallet_invalid`, …): any verifier code not listed elsewhere |
+//! | 400 | `invalid_path` (a backpack path that could mean another) |
 //! | 403 | `capability_not_granted`, `operation_not_requested`, `revoked`, `uses_exhausted`, `not_a_delegate`, `delegation_not_valid`, `attenuation_violated`, `delegation_chain_too_long`, `caveat_not_satisfied` |
 //! | 404 | `not_found` |
 //! | 405 | `method_not_allowed` |
 //! | 408 | `request_timeout` |
 //! | 413 | `payload_too_large` |
 //! | 415 | `unsupported_media_type` |
-//! | 429 | `rate_limited` (with `Retry-After`) |
+//! | 429 | `rate_limited` (with `Retry-After`), `quota_exhausted` (a `max_bytes` traffic cap) |
 //! | 500 | `internal`, `invalid_config`, `insecure_config`, `io` |
 //! | 503 | `store_unavailable`, `contract_wallet_unavailable`, `overloaded` |
+//!
+//! A core error's status follows from its [`sessionsig::ErrorKind`] ([`status_for_kind`]),
+//! chosen for each variant by an exhaustive match in the core, never from its code string.
 //!
 //! 401 means "who you are could not be established" (the credential is absent, malformed,
 //! forged, stale or for another node); 403 means "we know who you are, and this is not
@@ -140,7 +144,7 @@ impl NodeError {
     /// The HTTP status this error is answered with (see the [module](self) table).
     pub fn status(&self) -> StatusCode {
         match self {
-            NodeError::Verify(e) => status_for_verifier_code(e.code()),
+            NodeError::Verify(e) => status_for_kind(e.kind()),
             NodeError::MissingAuthorization
             | NodeError::MalformedAuthorization(_)
             | NodeError::NonceInvalid(_) => StatusCode::UNAUTHORIZED,
@@ -174,23 +178,18 @@ impl NodeError {
     }
 }
 
-/// The HTTP status of a verifier (core) error code: 403 for "known, not allowed", 503 for a
-/// store or chain that could not be asked, 400 for a malformed revocation, 401 for everything else.
-pub fn status_for_verifier_code(code: &str) -> StatusCode {
-    match code {
-        "capability_not_granted"
-        | "operation_not_requested"
-        | "revoked"
-        | "uses_exhausted"
-        | "not_a_delegate"
-        | "delegation_not_valid"
-        | "attenuation_violated"
-        | "delegation_chain_too_long"
-        | "caveat_not_satisfied" => StatusCode::FORBIDDEN,
-        "store_unavailable" | "contract_wallet_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
-        "invalid_revocation" => StatusCode::BAD_REQUEST,
-        "invalid_node_url" => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::UNAUTHORIZED,
+/// The HTTP status of a verifier (core) error, from its kind (never from its code string, so
+/// a new core variant gets the status of the kind chosen for it).
+pub fn status_for_kind(kind: sessionsig::ErrorKind) -> StatusCode {
+    use sessionsig::ErrorKind as K;
+    match kind {
+        K::Unauthenticated => StatusCode::UNAUTHORIZED,
+        K::Forbidden => StatusCode::FORBIDDEN,
+        K::LimitReached => StatusCode::TOO_MANY_REQUESTS,
+        K::InvalidInput => StatusCode::BAD_REQUEST,
+        K::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        K::Config => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -265,6 +264,17 @@ mod tests {
             (E::ContractWallet("said no".into()).into(), 401),
             (E::ContractWalletUnavailable("down".into()).into(), 503),
             (E::InvalidRevocation("x".into()).into(), 400),
+            (E::InvalidPath("x".into()).into(), 400),
+            (
+                E::QuotaExhausted {
+                    counter: "c".into(),
+                    limit: 1,
+                    requested: 2,
+                }
+                .into(),
+                429,
+            ),
+            (E::InvalidNodeUrl("x".into()).into(), 500),
             (NodeError::InvalidRequest("x".into()), 400),
             (NodeError::JsonTooDeep { limit: 3 }, 400),
             (NodeError::PayloadTooLarge { limit: 3 }, 413),

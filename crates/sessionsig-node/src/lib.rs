@@ -34,6 +34,7 @@ pub mod metrics;
 pub mod network;
 pub mod nonce;
 pub mod rate_limit;
+pub mod redact;
 pub mod routes;
 pub mod server;
 pub mod store;

@@ -139,6 +139,11 @@ impl Metrics {
         }
     }
 
+    /// How long one verification took (counted once per verification, whatever its result).
+    pub fn verification_time(&self, elapsed: Duration) {
+        self.verify_latency.observe(elapsed);
+    }
+
     /// A revocation request ended: `result` is `ok` or the refusal code.
     pub fn revocation(&self, result: &'static str) {
         if let Ok(mut v) = self.revocations.lock() {

@@ -116,7 +116,7 @@ impl Network {
             nodes,
             urls,
             addrs,
-            store: crate::store::redact_url(&store),
+            store: crate::redact::redact_url(&store),
             contract_wallets,
         })
     }

@@ -7,7 +7,7 @@
 //! | `GET` | `/v1/session` | behind [`RequireSessionSig`]: the verified session of the `Authorization: SessionSig …` header |
 //! | `POST` | `/v1/revocations` | body: a signed revocation (an AuthSig whose SIWE URI is `lit:revocation:<target>`) → 201 (new) / 200 (known) `{"id","issuer","revokedAt","hash"}`; per client address at most `revocation_burst` at once and `revocation_rate_per_minute` more per minute, beyond `429 rate_limited` with `Retry-After` ([`crate::rate_limit`]) |
 //! | `GET` | `/v1/revocations/{id}` | `id` = `session-key:<hex>` or `auth-sig:0x<hash>` → 200 `{"id","revoked":true,"revocations":[{"issuer","revokedAt","revocation"}]}` or 404 |
-//! | `GET` | `/healthz` | 200 `{"status":"ok",…}` when the store answers, else 503 |
+//! | `GET` | `/healthz` | 200 `{"status":"ok","nodeVersion":…}` when the store answers, else 503; nothing about the configuration |
 //! | `GET` | `/metrics` | Prometheus text exposition ([`crate::metrics`]) |
 //!
 //! Every `/v1` request counts against the concurrency limit (`503 overloaded` beyond it) and
@@ -177,7 +177,9 @@ impl AppState {
 
 /// The node's router (see the [module](self) table), with metrics, limits and JSON errors.
 pub fn router(state: AppState) -> Router {
-    let whoami = get(session).route_layer(RequireSessionSig::any(state.inner.auth.clone()));
+    // "Who am I" performs nothing a grant counts: it never spends a use.
+    let whoami = get(session)
+        .route_layer(RequireSessionSig::any(state.inner.auth.clone()).without_charges());
     let v1 = Router::new()
         .route("/v1/handshake", get(handshake))
         .route("/v1/authorize", post(authorize))
@@ -459,12 +461,11 @@ async fn healthz(State(st): State<AppState>) -> Result<Response> {
     .await
     .map_err(|e| NodeError::Internal(format!("health task: {e}")))??;
     Ok(no_store(
+        // An open route says only what a load balancer needs: nothing about the store (its
+        // host, user, file paths) or the configuration.
         Json(json!({
             "status": "ok",
-            "nodeUrl": st.inner.public_url,
             "nodeVersion": NODE_VERSION,
-            "store": st.inner.stores.description,
-            "verify": st.inner.verify,
         }))
         .into_response(),
     ))

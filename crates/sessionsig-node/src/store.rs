@@ -89,33 +89,6 @@ impl Stores {
     }
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`; other URLs unchanged.
-pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_owned();
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let Some(at) = authority.rfind('@') else {
-        return url.to_owned();
-    };
-    let userinfo = &authority[..at];
-    let user = userinfo.split(':').next().unwrap_or("");
-    let masked = if userinfo.contains(':') {
-        format!("{user}:***")
-    } else {
-        user.to_owned()
-    };
-    format!(
-        "{}://{}@{}{}",
-        &url[..scheme_end],
-        masked,
-        &authority[at + 1..],
-        &rest[authority_end..]
-    )
-}
-
 /// Revocations, use counters and the revocation log in memory (one process).
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -136,6 +109,9 @@ impl RevocationStore for MemoryStore {
 impl UsageStore for MemoryStore {
     fn try_consume(&self, charges: &[UseCharge]) -> sessionsig::Result<()> {
         self.usage.try_consume(charges)
+    }
+    fn release(&self, counter: &str, amount: u64) -> sessionsig::Result<()> {
+        self.usage.release(counter, amount)
     }
     fn used(&self, counter: &str) -> sessionsig::Result<u64> {
         self.usage.used(counter)
@@ -194,8 +170,10 @@ mod sql {
         }
         let store = SqlStore::open_with(url, &opts).map_err(NodeError::Verify)?;
         let description = match schema {
-            Some(s) if url.starts_with("postgres") => format!("{} (schema {s})", redact_url(url)),
-            _ => redact_url(url),
+            Some(s) if url.starts_with("postgres") => {
+                format!("{} (schema {s})", crate::redact::redact_url(url))
+            }
+            _ => crate::redact::redact_url(url),
         };
         let shared = Arc::new(Sql(store));
         Ok(Stores {
@@ -232,6 +210,9 @@ mod sql {
     impl UsageStore for Sql {
         fn try_consume(&self, charges: &[UseCharge]) -> sessionsig::Result<()> {
             self.0.try_consume(charges)
+        }
+        fn release(&self, counter: &str, amount: u64) -> sessionsig::Result<()> {
+            self.0.release(counter, amount)
         }
         fn used(&self, counter: &str) -> sessionsig::Result<u64> {
             self.0.used(counter)
@@ -274,22 +255,5 @@ mod sql {
                 .map(convert)
                 .collect())
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(
-            redact_url("postgres://u:s3cret@127.0.0.1:5432/test?sslmode=disable"),
-            "postgres://u:***@127.0.0.1:5432/test?sslmode=disable"
-        );
-        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(redact_url("sqlite:///var/x.db"), "sqlite:///var/x.db");
-        assert_eq!(redact_url("memory:"), "memory:");
-        assert!(!redact_url("postgres://a:b@c@d/x").contains(":b@"));
     }
 }

@@ -268,6 +268,38 @@ async fn shared_store_scenario(store: &str, schema: Option<&str>) {
         );
     }
 
+    // "Who am I" and a refused operation spend no use, at any node sharing the store.
+    let (_, two_uses) = capacity_session(&wallet(0xa2), &wallet(0xb2), 2, &urls);
+    for url in &urls {
+        let sig = two_uses.get(url).expect("mine");
+        for _ in 0..2 {
+            let (s, v) = get(&c, url, "/v1/session", Some(authorization_value(sig))).await;
+            assert_eq!(s, 200, "{v}");
+        }
+        let body = json!({
+            "sessionSig": serde_json::to_value(sig).expect("json"),
+            "resource": "lit-pkp://*",
+            "ability": "pkp-signing",
+        });
+        let (s, v) = post(&c, url, "/v1/authorize", &body).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (403, Some("operation_not_requested"))
+        );
+    }
+    for url in &urls[..2] {
+        let (s, v) = post(&c, url, "/v1/authorize", &authorize(&two_uses, url)).await;
+        assert_eq!(s, 200, "both uses are still there: {v}");
+    }
+    let (s, v) = post(
+        &c,
+        &urls[2],
+        "/v1/authorize",
+        &authorize(&two_uses, &urls[2]),
+    )
+    .await;
+    assert_eq!((s, v["code"].as_str()), (403, Some("uses_exhausted")));
+
     // `uses`, counted across nodes under concurrent load, never exceeds its limit.
     const LIMIT: usize = 10;
     const REQUESTS: usize = 60;
@@ -329,6 +361,58 @@ async fn three_processes_on_postgresql() {
     tokio::time::timeout(TEST_LIMIT, shared_store_scenario(&pg.url, Some(&pg.schema)))
         .await
         .expect("bounded");
+}
+
+/// A node started with passwords in its store URL (user information and query) and an API key
+/// in its JSON-RPC endpoint shows none of them: not in its log, not on its open routes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_in_configured_urls_never_leave_the_process() {
+    let pg = PgSchema::new();
+    // Trust authentication ignores the passwords, so the node really opens this store.
+    let store = pg
+        .url
+        .replacen("postgres://postgres@", "postgres://postgres:pw1SECRET@", 1)
+        + "?password=pw2SECRET";
+    assert!(store.contains("pw1SECRET"), "test set-up: {store}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("http://127.0.0.1:{}", free_port());
+    let args: Vec<String> = [
+        "node",
+        "--public-url",
+        &url,
+        "--data-dir",
+        &dir.path().display().to_string(),
+        "--store",
+        &store,
+        "--store-schema",
+        &pg.schema,
+        "--eth-rpc",
+        "1=http://rpcuser:rpcSECRET@127.0.0.1:9/v3/keySECRET?apikey=qSECRET",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let log = dir.path().join("node.log");
+    let node = tokio::time::timeout(TEST_LIMIT, Proc::start(&args, 1, &log))
+        .await
+        .expect("bounded")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let c = client();
+    let mut seen = String::new();
+    for path in ["/healthz", "/metrics", "/v1/handshake", "/nothing-here"] {
+        let (_, v) = get(&c, &url, path, None).await;
+        seen.push_str(&v.to_string());
+    }
+    let (s, h) = get(&c, &url, "/healthz", None).await;
+    assert_eq!(s, 200, "{h}");
+    assert_eq!(h["status"], json!("ok"));
+    assert!(h.get("store").is_none(), "{h}");
+    let st = node.stop().await;
+    assert!(st.success(), "exit {st:?}");
+    seen.push_str(&std::fs::read_to_string(&log).expect("log"));
+    for secret in ["SECRET", "rpcuser", "postgres:pw"] {
+        assert!(!seen.contains(secret), "`{secret}` leaked:\n{seen}");
+    }
 }
 
 /// `network up` on free consecutive ports (retried if a port is taken meanwhile).

@@ -243,6 +243,7 @@ impl fmt::Debug for SqlStore {
 pub(crate) struct ChargeRow<'a> {
     pub(crate) counter: &'a str,
     pub(crate) limit: i64,
+    pub(crate) amount: i64,
 }
 
 /// One revocation row as the backends read it.
@@ -399,20 +400,24 @@ fn issuer_text(a: Address) -> String {
     format!("{a:#x}")
 }
 
-/// Sort by counter (a fixed lock order), merge repeats (charged once, at the smallest limit),
-/// and refuse a zero limit without touching the database.
-fn normalize(charges: &[UseCharge]) -> Result<Vec<(&str, u64)>> {
-    let mut v: Vec<(&str, u64)> = charges
-        .iter()
-        .map(|c| (c.counter.as_str(), c.limit))
-        .collect();
-    v.sort_unstable();
-    v.dedup_by(|later, kept| later.0 == kept.0);
-    if let Some((counter, limit)) = v.iter().find(|(_, l)| *l == 0) {
-        return Err(Error::UsesExhausted {
-            counter: (*counter).to_owned(),
-            limit: *limit,
-        });
+/// The largest limit or amount a counter takes (limits beyond it are this).
+const MAX_COUNT: u64 = (i64::MAX / 2) as u64;
+
+/// Sort by counter (a fixed lock order), merge repeats (charged once: the largest amount at the
+/// smallest limit), and refuse an amount past its limit without touching the database.
+fn normalize(charges: &[UseCharge]) -> Result<Vec<UseCharge>> {
+    let mut v: Vec<UseCharge> = charges.iter().filter(|c| c.amount > 0).cloned().collect();
+    v.sort_unstable_by(|a, b| a.counter.cmp(&b.counter));
+    v.dedup_by(|later, kept| {
+        if later.counter != kept.counter {
+            return false;
+        }
+        kept.limit = kept.limit.min(later.limit);
+        kept.amount = kept.amount.max(later.amount);
+        true
+    });
+    if let Some(c) = v.iter().find(|c| c.amount > c.limit) {
+        return Err(c.exhausted());
     }
     Ok(v)
 }
@@ -460,9 +465,11 @@ impl UsageStore for SqlStore {
         }
         let rows: Vec<ChargeRow<'_>> = charges
             .iter()
-            .map(|(counter, limit)| ChargeRow {
-                counter,
-                limit: i64::try_from(*limit).unwrap_or(i64::MAX),
+            .map(|c| ChargeRow {
+                counter: &c.counter,
+                // Halved so `used + amount` can never overflow a 64-bit column.
+                limit: i64::try_from(c.limit.min(MAX_COUNT)).unwrap_or(i64::MAX / 2),
+                amount: i64::try_from(c.amount.min(MAX_COUNT)).unwrap_or(i64::MAX / 2),
             })
             .collect();
         let exhausted = match &*self.backend {
@@ -470,11 +477,19 @@ impl UsageStore for SqlStore {
             Backend::Postgres(b) => b.try_consume(&rows)?,
         };
         match exhausted.and_then(|i| charges.get(i)) {
-            Some((counter, limit)) => Err(Error::UsesExhausted {
-                counter: (*counter).to_owned(),
-                limit: *limit,
-            }),
+            Some(c) => Err(c.exhausted()),
             None => Ok(()),
+        }
+    }
+
+    fn release(&self, counter: &str, amount: u64) -> Result<()> {
+        let amount = i64::try_from(amount).unwrap_or(i64::MAX);
+        if amount == 0 {
+            return Ok(());
+        }
+        match &*self.backend {
+            Backend::Sqlite(b) => b.release(counter, amount),
+            Backend::Postgres(b) => b.release(counter, amount),
         }
     }
 
@@ -492,10 +507,7 @@ mod tests {
     use super::*;
 
     fn charge(c: &str, limit: u64) -> UseCharge {
-        UseCharge {
-            counter: c.into(),
-            limit,
-        }
+        UseCharge::one_use(c, limit)
     }
 
     #[test]
@@ -506,7 +518,17 @@ mod tests {
             charge("b", 3),
             charge("a", 9),
         ];
-        assert_eq!(normalize(&c).unwrap(), vec![("a", 9), ("b", 3)]);
+        let got: Vec<(String, u64)> = normalize(&c)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.counter, c.limit))
+            .collect();
+        assert_eq!(got, vec![("a".to_owned(), 9), ("b".to_owned(), 3)]);
+        let e = normalize(&[UseCharge::bytes("t", 11, 10)]).unwrap_err();
+        assert_eq!(e.code(), "quota_exhausted");
+        assert!(normalize(&[UseCharge::bytes("t", 0, 10)])
+            .unwrap()
+            .is_empty());
         let e = normalize(&[charge("a", 1), charge("z", 0)]).unwrap_err();
         assert!(matches!(e, Error::UsesExhausted { ref counter, limit: 0 } if counter == "z"));
         assert!(normalize(&[]).unwrap().is_empty());

@@ -91,6 +91,7 @@ struct Statements {
     first_revoked: Statement,
     revocations: Statement,
     charge: Statement,
+    release: Statement,
     used: Statement,
 }
 
@@ -183,14 +184,14 @@ impl Postgres {
             if let [one] = charges {
                 let n = c
                     .client
-                    .execute(&c.st.charge, &[&one.counter, &one.limit])
+                    .execute(&c.st.charge, &[&one.counter, &one.limit, &one.amount])
                     .map_err(db)?;
                 return Ok((n == 0).then_some(0));
             }
             let mut tx = c.client.transaction().map_err(db)?;
             for (i, ch) in charges.iter().enumerate() {
                 if tx
-                    .execute(&c.st.charge, &[&ch.counter, &ch.limit])
+                    .execute(&c.st.charge, &[&ch.counter, &ch.limit, &ch.amount])
                     .map_err(db)?
                     == 0
                 {
@@ -200,6 +201,17 @@ impl Postgres {
             }
             tx.commit().map_err(db)?;
             Ok(None)
+        })
+    }
+
+    /// Take `amount` off `counter`, never below zero. Not retried on a dead connection (a
+    /// second release would give back twice).
+    pub(crate) fn release(&self, counter: &str, amount: i64) -> Result<()> {
+        self.pool.with(|c| {
+            c.client
+                .execute(&c.st.release, &[&counter, &amount])
+                .map_err(db)?;
+            Ok(())
         })
     }
 
@@ -271,8 +283,11 @@ fn prepare(mut client: Client) -> Result<PgConn> {
                                auth_sig
                         FROM sessionsig_revocations WHERE target = $1
                         ORDER BY revoked_at, issuer")?,
-        charge: p("INSERT INTO sessionsig_usage_counters AS u (counter, used) VALUES ($1, 1)
-                   ON CONFLICT (counter) DO UPDATE SET used = u.used + 1 WHERE u.used < $2")?,
+        charge: p("INSERT INTO sessionsig_usage_counters AS u (counter, used) VALUES ($1, $3)
+                   ON CONFLICT (counter) DO UPDATE SET used = u.used + $3
+                   WHERE u.used + $3 <= $2")?,
+        release: p("UPDATE sessionsig_usage_counters SET used = GREATEST(used - $2, 0)
+                    WHERE counter = $1")?,
         used: p("SELECT used FROM sessionsig_usage_counters WHERE counter = $1")?,
     };
     Ok(PgConn { client, st })

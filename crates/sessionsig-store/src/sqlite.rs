@@ -179,12 +179,16 @@ impl Sqlite {
         {
             let mut s = tx
                 .prepare_cached(
-                    "INSERT INTO sessionsig_usage_counters (counter, used) VALUES (?1, 1)
-                     ON CONFLICT (counter) DO UPDATE SET used = used + 1 WHERE used < ?2",
+                    "INSERT INTO sessionsig_usage_counters (counter, used) VALUES (?1, ?3)
+                     ON CONFLICT (counter) DO UPDATE SET used = used + ?3
+                     WHERE used + ?3 <= ?2",
                 )
                 .map_err(db)?;
             for (i, c) in charges.iter().enumerate() {
-                if s.execute(params![c.counter, c.limit]).map_err(db)? == 0 {
+                if s.execute(params![c.counter, c.limit, c.amount])
+                    .map_err(db)?
+                    == 0
+                {
                     exhausted = Some(i);
                     break;
                 }
@@ -195,6 +199,17 @@ impl Sqlite {
             None => tx.commit().map_err(db)?,
         }
         Ok(exhausted)
+    }
+
+    /// Take `amount` off `counter`, never below zero.
+    pub(crate) fn release(&self, counter: &str, amount: i64) -> Result<()> {
+        let conn = self.writer();
+        conn.prepare_cached(
+            "UPDATE sessionsig_usage_counters SET used = MAX(used - ?2, 0) WHERE counter = ?1",
+        )
+        .and_then(|mut s| s.execute(params![counter, amount]))
+        .map_err(db)?;
+        Ok(())
     }
 
     pub(crate) fn used(&self, counter: &str) -> Result<i64> {

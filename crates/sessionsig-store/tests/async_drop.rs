@@ -77,10 +77,7 @@ async fn open_and_use(db: &Db, url: String, app: String) -> SqlStore {
     let (a, b) = (store.clone(), store.clone());
     let (ra, rb) = tokio::join!(
         a.run_blocking(|s| s.revoke(&target(1), ALICE)),
-        b.run_blocking(|s| s.try_consume(&[UseCharge {
-            counter: "c".into(),
-            limit: 5
-        }])),
+        b.run_blocking(|s| s.try_consume(&[UseCharge::one_use("c", 5)])),
     );
     ra.unwrap();
     rb.unwrap();

@@ -28,6 +28,7 @@ on_both_backends!(
     two_nodes_share_revocations_and_counters,
     threads_on_two_nodes_never_exceed_the_limit,
     threads_race_for_the_last_unit,
+    traffic_reservations_never_pass_the_limit,
     concurrent_opens_migrate_once,
     processes_never_exceed_the_limit,
     processes_race_for_the_last_unit,
@@ -35,10 +36,7 @@ on_both_backends!(
 );
 
 fn charge(counter: &str, limit: u64) -> UseCharge {
-    UseCharge {
-        counter: counter.into(),
-        limit,
-    }
+    UseCharge::one_use(counter, limit)
 }
 
 fn key_target(n: u64) -> RevocationTarget {
@@ -268,6 +266,50 @@ fn threads_on_two_nodes_never_exceed_the_limit(db: &Db) {
         pair,
         "pairs are all or nothing"
     );
+}
+
+/// `max_bytes` traffic: reservations of different sizes from two "nodes" and many threads never
+/// sum past the limit, a refused reservation charges nothing, and a release gives bytes back.
+fn traffic_reservations_never_pass_the_limit(db: &Db) {
+    let nodes = [Arc::new(db.open()), Arc::new(db.open())];
+    let limit = 10_000u64;
+    let threads = 10;
+    let barrier = Arc::new(Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let (s, b) = (nodes[t % 2].clone(), barrier.clone());
+            std::thread::spawn(move || {
+                s.used("bytes:t").unwrap();
+                b.wait();
+                let mut granted = 0u64;
+                for i in 0..20u64 {
+                    let amount = 100 + (t as u64 * 37 + i * 53) % 400;
+                    match s.try_consume(&[UseCharge::bytes("bytes:t", amount, limit)]) {
+                        Ok(()) => granted += amount,
+                        Err(e) => assert_eq!(e.code(), "quota_exhausted"),
+                    }
+                }
+                granted
+            })
+        })
+        .collect();
+    let granted: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    let used = nodes[1].used("bytes:t").unwrap();
+    assert_eq!(used, granted, "every acknowledged reservation is counted");
+    assert!(
+        used <= limit,
+        "{used} bytes reserved past the {limit} limit"
+    );
+    assert!(used > limit - 500, "the budget was used up ({used})");
+    let e = nodes[0]
+        .try_consume(&[UseCharge::bytes("bytes:t", 500, limit), charge("u", 9)])
+        .unwrap_err();
+    assert_eq!(e.code(), "quota_exhausted");
+    assert_eq!(nodes[0].used("u").unwrap(), 0, "all or nothing");
+    nodes[0].release("bytes:t", 1_000).unwrap();
+    assert_eq!(nodes[1].used("bytes:t").unwrap(), used - 1_000);
+    nodes[1].release("bytes:t", u64::MAX).unwrap();
+    assert_eq!(nodes[0].used("bytes:t").unwrap(), 0, "never below zero");
 }
 
 fn threads_race_for_the_last_unit(db: &Db) {

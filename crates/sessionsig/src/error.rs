@@ -6,6 +6,26 @@
 
 use std::fmt;
 
+/// The kind of an [`Error`]: what the caller should do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Who is asking could not be established: the credential is malformed, forged, stale or
+    /// for someone or somewhere else (HTTP 401).
+    Unauthenticated,
+    /// Who is asking is known, and this is not allowed: not granted, revoked, out of uses
+    /// (HTTP 403).
+    Forbidden,
+    /// A byte budget (`max_bytes`) cannot take this transfer (HTTP 429).
+    LimitReached,
+    /// The input is well-formed as a credential but names something invalid (HTTP 400).
+    InvalidInput,
+    /// A store or chain could not be asked; the same request may succeed later (HTTP 503).
+    Unavailable,
+    /// The verifier itself is misconfigured (HTTP 500).
+    Config,
+}
+
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -77,6 +97,10 @@ pub enum Error {
     /// A Lit resource string (`<prefix>://<id>`) or prefix is not known or malformed.
     #[error("invalid Lit resource: {0}")]
     InvalidResource(String),
+    /// A backpack path that could mean another path (`..`, bad escapes, …): refused, never
+    /// normalised.
+    #[error("invalid path: {0}")]
+    InvalidPath(String),
     /// A Lit ability name is not known or does not apply to the resource.
     #[error("invalid Lit ability: {0}")]
     InvalidAbility(String),
@@ -212,6 +236,16 @@ pub enum Error {
         /// The limit from the caveat.
         limit: u64,
     },
+    /// A `max_bytes` caveat cannot take the bytes a transfer asks for.
+    #[error("{counter} allows {limit} bytes of traffic; {requested} more would pass it")]
+    QuotaExhausted {
+        /// The counter (`auth-sig:<hash>` or `delegation:<hash>`).
+        counter: String,
+        /// The limit from the caveat, in bytes.
+        limit: u64,
+        /// The bytes the refused transfer asked for.
+        requested: u64,
+    },
     /// Something in the chain is revoked (step 8).
     #[error("revoked: {0}")]
     Revoked(String),
@@ -249,6 +283,7 @@ impl Error {
             Error::RecapInvalid(_) => "recap_invalid",
             Error::RecapStatementMismatch(_) => "recap_statement_mismatch",
             Error::InvalidResource(_) => "invalid_resource",
+            Error::InvalidPath(_) => "invalid_path",
             Error::InvalidAbility(_) => "invalid_ability",
             Error::InvalidCondition(_) => "invalid_condition",
             Error::InvalidSessionKey(_) => "invalid_session_key",
@@ -278,11 +313,67 @@ impl Error {
             Error::ChainTooLong(_) => "delegation_chain_too_long",
             Error::CaveatNotSatisfied(_) => "caveat_not_satisfied",
             Error::UsesExhausted { .. } => "uses_exhausted",
+            Error::QuotaExhausted { .. } => "quota_exhausted",
             Error::Revoked(_) => "revoked",
             Error::InvalidRevocation(_) => "invalid_revocation",
             Error::ContractWallet(_) => "contract_wallet_invalid",
             Error::ContractWalletUnavailable(_) => "contract_wallet_unavailable",
             Error::Store(_) => "store_unavailable",
+        }
+    }
+    /// What kind of refusal this is, from which a server derives its answer (HTTP status).
+    /// An exhaustive match: a new variant cannot compile until its kind is chosen.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::SiweSyntax { .. } => ErrorKind::Unauthenticated,
+            Error::SiweField { .. } => ErrorKind::Unauthenticated,
+            Error::MalformedSignature(_) => ErrorKind::Unauthenticated,
+            Error::SignerMismatch { .. } => ErrorKind::Unauthenticated,
+            Error::SiweExpired(_) => ErrorKind::Unauthenticated,
+            Error::SiweNotYetValid(_) => ErrorKind::Unauthenticated,
+            Error::SiweIssuedInFuture(_) => ErrorKind::Unauthenticated,
+            Error::SiweDomainMismatch { .. } => ErrorKind::Unauthenticated,
+            Error::SiweNonceMismatch => ErrorKind::Unauthenticated,
+            Error::RecapDecode(_) => ErrorKind::Unauthenticated,
+            Error::RecapInvalid(_) => ErrorKind::Unauthenticated,
+            Error::RecapStatementMismatch(_) => ErrorKind::Unauthenticated,
+            Error::InvalidResource(_) => ErrorKind::Unauthenticated,
+            Error::InvalidPath(_) => ErrorKind::InvalidInput,
+            Error::InvalidAbility(_) => ErrorKind::Unauthenticated,
+            Error::InvalidCondition(_) => ErrorKind::Unauthenticated,
+            Error::InvalidSessionKey(_) => ErrorKind::Unauthenticated,
+            Error::InvalidWalletKey(_) => ErrorKind::Unauthenticated,
+            Error::InvalidTimestamp { .. } => ErrorKind::Unauthenticated,
+            Error::Json(_) => ErrorKind::Unauthenticated,
+            Error::AuthSigMalformed(_) => ErrorKind::Unauthenticated,
+            Error::AuthSigAddressMismatch { .. } => ErrorKind::Unauthenticated,
+            Error::UnsupportedDerivedVia(_) => ErrorKind::Unauthenticated,
+            Error::SessionSigMalformed(_) => ErrorKind::Unauthenticated,
+            Error::UnsupportedAlgorithm(_) => ErrorKind::Unauthenticated,
+            Error::BadSessionSignature => ErrorKind::Unauthenticated,
+            Error::SessionKeyMismatch => ErrorKind::Unauthenticated,
+            Error::IssuedInFuture(_) => ErrorKind::Unauthenticated,
+            Error::ExpirationBeforeIssuedAt => ErrorKind::Unauthenticated,
+            Error::Expired(_) => ErrorKind::Unauthenticated,
+            Error::LifetimeTooLong { .. } => ErrorKind::Unauthenticated,
+            Error::WrongNode { .. } => ErrorKind::Unauthenticated,
+            Error::InvalidNodeUrl(_) => ErrorKind::Config,
+            Error::MissingSessionAuthSig(_) => ErrorKind::Unauthenticated,
+            Error::AuthSigWrongSessionKey { .. } => ErrorKind::Unauthenticated,
+            Error::CapabilityNotGranted(_) => ErrorKind::Forbidden,
+            Error::OperationNotRequested(_) => ErrorKind::Forbidden,
+            Error::NotADelegate { .. } => ErrorKind::Forbidden,
+            Error::DelegationNotValid { .. } => ErrorKind::Forbidden,
+            Error::AttenuationViolated(_) => ErrorKind::Forbidden,
+            Error::ChainTooLong(_) => ErrorKind::Forbidden,
+            Error::CaveatNotSatisfied(_) => ErrorKind::Forbidden,
+            Error::UsesExhausted { .. } => ErrorKind::Forbidden,
+            Error::QuotaExhausted { .. } => ErrorKind::LimitReached,
+            Error::Revoked(_) => ErrorKind::Forbidden,
+            Error::InvalidRevocation(_) => ErrorKind::InvalidInput,
+            Error::ContractWallet(_) => ErrorKind::Unauthenticated,
+            Error::ContractWalletUnavailable(_) => ErrorKind::Unavailable,
+            Error::Store(_) => ErrorKind::Unavailable,
         }
     }
 
@@ -333,5 +424,222 @@ mod tests {
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), samples.len());
+    }
+
+    /// Every variant, one sample each; the exhaustive match below stops a new variant from
+    /// compiling until it is sampled here and its kind is listed in the table.
+    fn every_variant() -> Vec<Error> {
+        vec![
+            Error::SiweSyntax {
+                line: 0,
+                reason: String::new(),
+            },
+            Error::SiweField {
+                field: "",
+                reason: String::new(),
+            },
+            Error::MalformedSignature(String::new()),
+            Error::SignerMismatch {
+                expected: String::new(),
+                recovered: String::new(),
+            },
+            Error::SiweExpired(String::new()),
+            Error::SiweNotYetValid(String::new()),
+            Error::SiweIssuedInFuture(String::new()),
+            Error::SiweDomainMismatch {
+                expected: String::new(),
+                found: String::new(),
+            },
+            Error::SiweNonceMismatch,
+            Error::RecapDecode(String::new()),
+            Error::RecapInvalid(String::new()),
+            Error::RecapStatementMismatch(String::new()),
+            Error::InvalidResource(String::new()),
+            Error::InvalidPath(String::new()),
+            Error::InvalidAbility(String::new()),
+            Error::InvalidCondition(String::new()),
+            Error::InvalidSessionKey(String::new()),
+            Error::InvalidWalletKey(String::new()),
+            Error::InvalidTimestamp {
+                value: String::new(),
+                reason: String::new(),
+            },
+            Error::Json(String::new()),
+            Error::AuthSigMalformed(String::new()),
+            Error::AuthSigAddressMismatch {
+                auth_sig: String::new(),
+                siwe: String::new(),
+            },
+            Error::UnsupportedDerivedVia(String::new()),
+            Error::SessionSigMalformed(String::new()),
+            Error::UnsupportedAlgorithm(String::new()),
+            Error::BadSessionSignature,
+            Error::SessionKeyMismatch,
+            Error::IssuedInFuture(String::new()),
+            Error::ExpirationBeforeIssuedAt,
+            Error::Expired(String::new()),
+            Error::LifetimeTooLong {
+                actual_secs: 0,
+                max_secs: 0,
+            },
+            Error::WrongNode {
+                expected: String::new(),
+                found: String::new(),
+            },
+            Error::InvalidNodeUrl(String::new()),
+            Error::MissingSessionAuthSig(String::new()),
+            Error::AuthSigWrongSessionKey {
+                expected: String::new(),
+                found: String::new(),
+            },
+            Error::CapabilityNotGranted(String::new()),
+            Error::OperationNotRequested(String::new()),
+            Error::NotADelegate {
+                delegator: String::new(),
+                owner: String::new(),
+            },
+            Error::DelegationNotValid {
+                delegator: String::new(),
+                reason: String::new(),
+            },
+            Error::AttenuationViolated(String::new()),
+            Error::ChainTooLong(0),
+            Error::CaveatNotSatisfied(String::new()),
+            Error::UsesExhausted {
+                counter: String::new(),
+                limit: 0,
+            },
+            Error::QuotaExhausted {
+                counter: String::new(),
+                limit: 0,
+                requested: 0,
+            },
+            Error::Revoked(String::new()),
+            Error::InvalidRevocation(String::new()),
+            Error::ContractWallet(String::new()),
+            Error::ContractWalletUnavailable(String::new()),
+            Error::Store(String::new()),
+        ]
+    }
+
+    fn index(e: &Error) -> usize {
+        match e {
+            Error::SiweSyntax { .. } => 0,
+            Error::SiweField { .. } => 1,
+            Error::MalformedSignature(_) => 2,
+            Error::SignerMismatch { .. } => 3,
+            Error::SiweExpired(_) => 4,
+            Error::SiweNotYetValid(_) => 5,
+            Error::SiweIssuedInFuture(_) => 6,
+            Error::SiweDomainMismatch { .. } => 7,
+            Error::SiweNonceMismatch => 8,
+            Error::RecapDecode(_) => 9,
+            Error::RecapInvalid(_) => 10,
+            Error::RecapStatementMismatch(_) => 11,
+            Error::InvalidResource(_) => 12,
+            Error::InvalidPath(_) => 13,
+            Error::InvalidAbility(_) => 14,
+            Error::InvalidCondition(_) => 15,
+            Error::InvalidSessionKey(_) => 16,
+            Error::InvalidWalletKey(_) => 17,
+            Error::InvalidTimestamp { .. } => 18,
+            Error::Json(_) => 19,
+            Error::AuthSigMalformed(_) => 20,
+            Error::AuthSigAddressMismatch { .. } => 21,
+            Error::UnsupportedDerivedVia(_) => 22,
+            Error::SessionSigMalformed(_) => 23,
+            Error::UnsupportedAlgorithm(_) => 24,
+            Error::BadSessionSignature => 25,
+            Error::SessionKeyMismatch => 26,
+            Error::IssuedInFuture(_) => 27,
+            Error::ExpirationBeforeIssuedAt => 28,
+            Error::Expired(_) => 29,
+            Error::LifetimeTooLong { .. } => 30,
+            Error::WrongNode { .. } => 31,
+            Error::InvalidNodeUrl(_) => 32,
+            Error::MissingSessionAuthSig(_) => 33,
+            Error::AuthSigWrongSessionKey { .. } => 34,
+            Error::CapabilityNotGranted(_) => 35,
+            Error::OperationNotRequested(_) => 36,
+            Error::NotADelegate { .. } => 37,
+            Error::DelegationNotValid { .. } => 38,
+            Error::AttenuationViolated(_) => 39,
+            Error::ChainTooLong(_) => 40,
+            Error::CaveatNotSatisfied(_) => 41,
+            Error::UsesExhausted { .. } => 42,
+            Error::QuotaExhausted { .. } => 43,
+            Error::Revoked(_) => 44,
+            Error::InvalidRevocation(_) => 45,
+            Error::ContractWallet(_) => 46,
+            Error::ContractWalletUnavailable(_) => 47,
+            Error::Store(_) => 48,
+        }
+    }
+
+    #[test]
+    fn every_code_has_its_kind() {
+        let table = [
+            ("siwe_syntax", ErrorKind::Unauthenticated),
+            ("siwe_invalid_field", ErrorKind::Unauthenticated),
+            ("malformed_signature", ErrorKind::Unauthenticated),
+            ("signer_mismatch", ErrorKind::Unauthenticated),
+            ("siwe_expired", ErrorKind::Unauthenticated),
+            ("siwe_not_yet_valid", ErrorKind::Unauthenticated),
+            ("siwe_issued_in_future", ErrorKind::Unauthenticated),
+            ("siwe_domain_mismatch", ErrorKind::Unauthenticated),
+            ("siwe_nonce_mismatch", ErrorKind::Unauthenticated),
+            ("recap_decode", ErrorKind::Unauthenticated),
+            ("recap_invalid", ErrorKind::Unauthenticated),
+            ("recap_statement_mismatch", ErrorKind::Unauthenticated),
+            ("invalid_resource", ErrorKind::Unauthenticated),
+            ("invalid_path", ErrorKind::InvalidInput),
+            ("invalid_ability", ErrorKind::Unauthenticated),
+            ("invalid_condition", ErrorKind::Unauthenticated),
+            ("invalid_session_key", ErrorKind::Unauthenticated),
+            ("invalid_wallet_key", ErrorKind::Unauthenticated),
+            ("invalid_timestamp", ErrorKind::Unauthenticated),
+            ("invalid_json", ErrorKind::Unauthenticated),
+            ("auth_sig_malformed", ErrorKind::Unauthenticated),
+            ("auth_sig_address_mismatch", ErrorKind::Unauthenticated),
+            ("unsupported_derived_via", ErrorKind::Unauthenticated),
+            ("session_sig_malformed", ErrorKind::Unauthenticated),
+            ("unsupported_algorithm", ErrorKind::Unauthenticated),
+            ("bad_session_signature", ErrorKind::Unauthenticated),
+            ("session_key_mismatch", ErrorKind::Unauthenticated),
+            ("issued_in_future", ErrorKind::Unauthenticated),
+            ("expiration_before_issued_at", ErrorKind::Unauthenticated),
+            ("expired", ErrorKind::Unauthenticated),
+            ("lifetime_too_long", ErrorKind::Unauthenticated),
+            ("wrong_node", ErrorKind::Unauthenticated),
+            ("invalid_node_url", ErrorKind::Config),
+            ("missing_session_auth_sig", ErrorKind::Unauthenticated),
+            ("auth_sig_wrong_session_key", ErrorKind::Unauthenticated),
+            ("capability_not_granted", ErrorKind::Forbidden),
+            ("operation_not_requested", ErrorKind::Forbidden),
+            ("not_a_delegate", ErrorKind::Forbidden),
+            ("delegation_not_valid", ErrorKind::Forbidden),
+            ("attenuation_violated", ErrorKind::Forbidden),
+            ("delegation_chain_too_long", ErrorKind::Forbidden),
+            ("caveat_not_satisfied", ErrorKind::Forbidden),
+            ("uses_exhausted", ErrorKind::Forbidden),
+            ("quota_exhausted", ErrorKind::LimitReached),
+            ("revoked", ErrorKind::Forbidden),
+            ("invalid_revocation", ErrorKind::InvalidInput),
+            ("contract_wallet_invalid", ErrorKind::Unauthenticated),
+            ("contract_wallet_unavailable", ErrorKind::Unavailable),
+            ("store_unavailable", ErrorKind::Unavailable),
+        ];
+        let all = every_variant();
+        assert_eq!(all.len(), table.len());
+        for (i, e) in all.iter().enumerate() {
+            assert_eq!(index(e), i, "sample {i} is another variant");
+            let (code, kind) = table[i];
+            assert_eq!(e.code(), code);
+            assert_eq!(e.kind(), kind, "{code}");
+        }
+        let mut codes: Vec<&str> = table.iter().map(|(c, _)| *c).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), table.len(), "codes are distinct");
     }
 }

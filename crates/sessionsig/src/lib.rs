@@ -87,4 +87,4 @@ pub mod time;
 pub mod verify;
 pub mod wallet;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};

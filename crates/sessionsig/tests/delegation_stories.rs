@@ -527,3 +527,201 @@ fn cached_auth_sigs_are_not_used_past_their_expiration() {
     assert_eq!(e.code(), "expired");
     let _ = Address::ZERO;
 }
+
+#[test]
+fn an_authorization_spends_nothing_until_it_is_committed() {
+    let (s, d) = capacity_story(Some(1), &wallet(0xb0));
+    let v = verifier();
+    let counter = format!("delegation:{}", d.hash());
+    // Verified twice, refused for other reasons (dropped): nothing spent.
+    for _ in 0..2 {
+        let auth = v.authorize(&s, &Request::any()).unwrap();
+        assert_eq!(auth.charges().uses().len(), 1);
+        drop(auth);
+    }
+    assert_eq!(v.usage_store().used(&counter).unwrap(), 0);
+    let (a, b) = (
+        v.authorize(&s, &Request::any()).unwrap(),
+        v.authorize(&s, &Request::any()).unwrap(),
+    );
+    let _spent = v.commit(a, 0).unwrap();
+    assert_eq!(v.commit(b, 0).unwrap_err().code(), "uses_exhausted");
+    assert_eq!(v.usage_store().used(&counter).unwrap(), 1);
+}
+
+const ALICE_BACKPACK: &str = "backpack://0x";
+
+fn backpack_key(owner: &LocalWallet, path: &str) -> String {
+    format!("{ALICE_BACKPACK}{}{path}", addr_hex(owner))
+}
+
+fn backpack_op(owner: &LocalWallet, path: &str, ability: LitAbility) -> Request {
+    Request::operation(
+        LitResource::parse(&backpack_key(owner, path)).unwrap(),
+        ability,
+    )
+    .owned_by(owner.address())
+}
+
+#[test]
+fn a_backpack_folder_grant_covers_by_whole_segments_and_only_its_abilities() {
+    let alice = wallet(0xa1);
+    let key = SessionKeyPair::from_seed(&[0x61; 32]);
+    let photos = backpack_key(&alice, "/photos/");
+    let mut grants = Capability::new();
+    plain(&mut grants, &photos, "backpack/read");
+    let s = session_sig(
+        &alice,
+        &key,
+        grants,
+        2,
+        &[(photos.as_str(), LitAbility::BackpackRead)],
+        &[],
+    );
+    let v = verifier();
+    v.verify(
+        &s,
+        &backpack_op(&alice, "/photos/2024/a.jpg", LitAbility::BackpackRead),
+    )
+    .unwrap();
+    for (path, ability) in [
+        ("/photos-old/a.jpg", LitAbility::BackpackRead),
+        ("/private/a.txt", LitAbility::BackpackRead),
+        ("/photos/a.jpg", LitAbility::BackpackWrite),
+        ("/photos/a.jpg", LitAbility::BackpackDelete),
+    ] {
+        let e = v
+            .verify(&s, &backpack_op(&alice, path, ability))
+            .unwrap_err();
+        assert_eq!(e.code(), "operation_not_requested", "{ability} {path}");
+    }
+    // A session asking for more than its AuthSig grants is refused outright.
+    let mut grants = Capability::new();
+    plain(&mut grants, &photos, "backpack/read");
+    let wider = session_sig(
+        &alice,
+        &key,
+        grants,
+        2,
+        &[(photos.as_str(), LitAbility::BackpackAll)],
+        &[],
+    );
+    assert_eq!(
+        v.verify(&wider, &Request::any()).unwrap_err().code(),
+        "capability_not_granted"
+    );
+    // `backpack/*` on the whole backpack grants every ability everywhere in it.
+    let whole = backpack_key(&alice, "/");
+    let mut grants = Capability::new();
+    plain(&mut grants, &whole, "backpack/*");
+    let all = session_sig(
+        &alice,
+        &key,
+        grants,
+        2,
+        &[(whole.as_str(), LitAbility::BackpackAll)],
+        &[],
+    );
+    v.verify(
+        &all,
+        &backpack_op(&alice, "/x/y.bin", LitAbility::BackpackWrite),
+    )
+    .unwrap();
+    // Someone else's backpack is not Alice's to grant.
+    let bob = wallet(0xb0);
+    let e = v
+        .verify(
+            &all,
+            &backpack_op(&bob, "/x/y.bin", LitAbility::BackpackRead),
+        )
+        .unwrap_err();
+    assert!(
+        ["operation_not_requested", "capability_not_granted"].contains(&e.code()),
+        "{e}"
+    );
+}
+
+/// Alice shares `/photos/` read-only with Bob with a traffic cap; Bob's session carries it.
+fn photo_share(max_bytes: u64) -> (UnverifiedSessionSig, AuthSig, LocalWallet) {
+    let alice = wallet(0xa1);
+    let bob = wallet(0xb0);
+    let photos = backpack_key(&alice, "/photos/");
+    let mut caveat = Caveat::new();
+    caveat.insert("delegate_to".into(), serde_json::json!([addr_hex(&bob)]));
+    caveat.insert("max_bytes".into(), serde_json::json!(max_bytes.to_string()));
+    let mut cap = Capability::new();
+    cap.add_ability(&photos, "backpack/read", vec![caveat.clone()])
+        .unwrap();
+    cap.add_ability(&photos, "backpack/list", vec![caveat])
+        .unwrap();
+    let d = delegation(&alice, cap, 24);
+    let key = SessionKeyPair::from_seed(&[0x62; 32]);
+    let mut grants = Capability::new();
+    plain(&mut grants, &photos, "backpack/read");
+    let s = session_sig(
+        &bob,
+        &key,
+        grants,
+        2,
+        &[(photos.as_str(), LitAbility::BackpackRead)],
+        std::slice::from_ref(&d),
+    );
+    (s, d, alice)
+}
+
+#[test]
+fn a_shared_folder_reserves_traffic_and_gives_back_what_was_not_moved() {
+    let (s, d, alice) = photo_share(1_000);
+    let v = verifier();
+    let read = backpack_op(&alice, "/photos/a.jpg", LitAbility::BackpackRead);
+    let auth = v.authorize(&s, &read).unwrap();
+    let counter = format!("bytes:delegation:{}", d.hash());
+    assert_eq!(auth.charges().traffic().len(), 1);
+    assert_eq!(auth.charges().traffic()[0].counter, counter);
+    assert_eq!(auth.charges().traffic_limit(), Some(1_000));
+    assert_eq!(
+        auth.session().grants()[0].granted_by,
+        alice.address(),
+        "rooted in Alice"
+    );
+    let (_, first) = v.commit(auth, 600).unwrap();
+    let e = v.commit(v.authorize(&s, &read).unwrap(), 600).unwrap_err();
+    assert_eq!(e.code(), "quota_exhausted");
+    assert_eq!(v.usage_store().used(&counter).unwrap(), 600);
+    // The first transfer moved only 300 bytes: 300 come back, and 600 more fit again.
+    v.release(&first, 300).unwrap();
+    let _second = v.commit(v.authorize(&s, &read).unwrap(), 600).unwrap();
+    assert_eq!(v.usage_store().used(&counter).unwrap(), 900);
+    // Outside the share, or another ability: refused before any charge.
+    for op in [
+        backpack_op(&alice, "/private/a.txt", LitAbility::BackpackRead),
+        backpack_op(&alice, "/photos/a.jpg", LitAbility::BackpackWrite),
+    ] {
+        assert!(v.authorize(&s, &op).is_err());
+    }
+    assert_eq!(v.usage_store().used(&counter).unwrap(), 900);
+}
+
+#[test]
+fn byte_caveats_outside_the_backpack_are_not_understood() {
+    let alice = wallet(0xa1);
+    let key = SessionKeyPair::from_seed(&[0x63; 32]);
+    let mut caveat = Caveat::new();
+    caveat.insert("max_bytes".into(), serde_json::json!("10"));
+    let mut grants = Capability::new();
+    grants
+        .add_ability("lit-litaction://*", "Threshold/Execution", vec![caveat])
+        .unwrap();
+    let s = session_sig(
+        &alice,
+        &key,
+        grants,
+        2,
+        &[("lit-litaction://*", LitAbility::LitActionExecution)],
+        &[],
+    );
+    assert_eq!(
+        verifier().verify(&s, &Request::any()).unwrap_err().code(),
+        "caveat_not_satisfied"
+    );
+}

@@ -17,16 +17,20 @@ pub enum LitResourcePrefix {
     PaymentDelegation,
     /// `lit-litaction`: a Lit Action (id = its IPFS CID).
     LitAction,
+    /// `backpack`: files in a wallet's data backpack (id = `<owner><path>`, see
+    /// [`BackpackId`](super::BackpackId)). Not a Lit prefix: sessionsig's own service.
+    Backpack,
 }
 
 impl LitResourcePrefix {
     /// Every prefix.
-    pub const ALL: [LitResourcePrefix; 5] = [
+    pub const ALL: [LitResourcePrefix; 6] = [
         LitResourcePrefix::AccessControlCondition,
         LitResourcePrefix::Pkp,
         LitResourcePrefix::RateLimitIncrease,
         LitResourcePrefix::PaymentDelegation,
         LitResourcePrefix::LitAction,
+        LitResourcePrefix::Backpack,
     ];
 
     /// The ReCap key of every resource of this prefix, `<prefix>://*`.
@@ -37,6 +41,8 @@ impl LitResourcePrefix {
             LitResourcePrefix::RateLimitIncrease => "lit-ratelimitincrease://*",
             LitResourcePrefix::PaymentDelegation => "lit-paymentdelegation://*",
             LitResourcePrefix::LitAction => "lit-litaction://*",
+            // Never a valid backpack id, so it grants nothing (a backpack grant names its owner).
+            LitResourcePrefix::Backpack => "backpack://*",
         }
     }
 
@@ -48,6 +54,7 @@ impl LitResourcePrefix {
             LitResourcePrefix::RateLimitIncrease => "lit-ratelimitincrease",
             LitResourcePrefix::PaymentDelegation => "lit-paymentdelegation",
             LitResourcePrefix::LitAction => "lit-litaction",
+            LitResourcePrefix::Backpack => "backpack",
         }
     }
 
@@ -62,6 +69,13 @@ impl LitResourcePrefix {
             LitResourcePrefix::RateLimitIncrease => &[LitAbility::RateLimitIncreaseAuth],
             LitResourcePrefix::PaymentDelegation => &[LitAbility::PaymentDelegation],
             LitResourcePrefix::LitAction => &[LitAbility::LitActionExecution],
+            LitResourcePrefix::Backpack => &[
+                LitAbility::BackpackRead,
+                LitAbility::BackpackList,
+                LitAbility::BackpackWrite,
+                LitAbility::BackpackDelete,
+                LitAbility::BackpackAll,
+            ],
         }
     }
 }
@@ -112,17 +126,32 @@ pub enum LitAbility {
     PaymentDelegation,
     /// `lit-action-execution` → `Threshold/Execution`.
     LitActionExecution,
+    /// `backpack/read`: GET and HEAD an object.
+    BackpackRead,
+    /// `backpack/list`: list a folder.
+    BackpackList,
+    /// `backpack/write`: PUT an object.
+    BackpackWrite,
+    /// `backpack/delete`: DELETE an object.
+    BackpackDelete,
+    /// `backpack/*`: every backpack ability.
+    BackpackAll,
 }
 
 impl LitAbility {
     /// Every ability.
-    pub const ALL: [LitAbility; 6] = [
+    pub const ALL: [LitAbility; 11] = [
         LitAbility::AccessControlConditionDecryption,
         LitAbility::AccessControlConditionSigning,
         LitAbility::PkpSigning,
         LitAbility::RateLimitIncreaseAuth,
         LitAbility::PaymentDelegation,
         LitAbility::LitActionExecution,
+        LitAbility::BackpackRead,
+        LitAbility::BackpackList,
+        LitAbility::BackpackWrite,
+        LitAbility::BackpackDelete,
+        LitAbility::BackpackAll,
     ];
 
     /// The wire name (`pkp-signing`, …).
@@ -134,6 +163,7 @@ impl LitAbility {
             LitAbility::RateLimitIncreaseAuth => "rate-limit-increase-auth",
             LitAbility::PaymentDelegation => "lit-payment-delegation",
             LitAbility::LitActionExecution => "lit-action-execution",
+            other => other.recap_key(),
         }
     }
 
@@ -147,6 +177,11 @@ impl LitAbility {
             }
             LitAbility::RateLimitIncreaseAuth | LitAbility::PaymentDelegation => ("Auth", "Auth"),
             LitAbility::LitActionExecution => ("Threshold", "Execution"),
+            LitAbility::BackpackRead => ("backpack", "read"),
+            LitAbility::BackpackList => ("backpack", "list"),
+            LitAbility::BackpackWrite => ("backpack", "write"),
+            LitAbility::BackpackDelete => ("backpack", "delete"),
+            LitAbility::BackpackAll => ("backpack", "*"),
         }
     }
 
@@ -159,6 +194,11 @@ impl LitAbility {
             }
             LitAbility::RateLimitIncreaseAuth | LitAbility::PaymentDelegation => "Auth/Auth",
             LitAbility::LitActionExecution => "Threshold/Execution",
+            LitAbility::BackpackRead => "backpack/read",
+            LitAbility::BackpackList => "backpack/list",
+            LitAbility::BackpackWrite => "backpack/write",
+            LitAbility::BackpackDelete => "backpack/delete",
+            LitAbility::BackpackAll => "backpack/*",
         }
     }
 
@@ -173,7 +213,24 @@ impl LitAbility {
             LitAbility::RateLimitIncreaseAuth => LitResourcePrefix::RateLimitIncrease,
             LitAbility::PaymentDelegation => LitResourcePrefix::PaymentDelegation,
             LitAbility::LitActionExecution => LitResourcePrefix::LitAction,
+            LitAbility::BackpackRead
+            | LitAbility::BackpackList
+            | LitAbility::BackpackWrite
+            | LitAbility::BackpackDelete
+            | LitAbility::BackpackAll => LitResourcePrefix::Backpack,
         }
+    }
+
+    /// Whether asking for (or holding) `self` includes `other`: the same ability, or
+    /// `backpack/*` for every backpack ability.
+    pub fn covers(self, other: LitAbility) -> bool {
+        self == other
+            || (self == LitAbility::BackpackAll && other.prefix() == LitResourcePrefix::Backpack)
+    }
+
+    /// The namespace wildcard key that also grants this ability (`backpack/*`), if any.
+    pub fn namespace_wildcard(self) -> Option<&'static str> {
+        (self.prefix() == LitResourcePrefix::Backpack).then_some("backpack/*")
     }
 
     /// Whether this ability applies to resources of `prefix` (SPEC §5 table).
@@ -273,6 +330,11 @@ mod tests {
         for p in LitResourcePrefix::ALL {
             assert_eq!(p.wildcard_key(), format!("{}://*", p.as_str()));
         }
+        for a in P::Backpack.abilities() {
+            assert!(A::BackpackAll.covers(*a));
+            assert_eq!(a.as_str(), a.recap_key());
+        }
+        assert!(!A::BackpackRead.covers(A::BackpackWrite));
         for (p, a, key) in table {
             assert_eq!(a.recap_key(), key);
             assert_eq!(a.recap_key(), format!("{}/{}", a.recap().0, a.recap().1));

@@ -1,6 +1,7 @@
 //! Does a capability object grant a Lit resource/ability request? (SPEC §5)
 
 use super::ability::LitAbility;
+use super::backpack::BackpackId;
 use super::resource::LitResource;
 use crate::recap::{Capability, Caveat};
 
@@ -72,6 +73,9 @@ pub fn grants<'a>(
     if !ability.applies_to(resource.prefix()) {
         return out;
     }
+    if let Some(want) = resource.backpack_id() {
+        return backpack_grants(cap, &want, ability);
+    }
     let wanted = ability.recap_key();
     let wildcard_key = resource.wildcard_key();
     let exact_key = (!resource.is_wildcard()).then(|| resource.key());
@@ -80,6 +84,43 @@ pub fn grants<'a>(
             continue;
         };
         for ability_key in [wanted, ANY_ABILITY] {
+            if let Some((ability_key, caveats)) = abilities.get_key_value(ability_key) {
+                if !caveats.is_empty() {
+                    out.push(Grant {
+                        key,
+                        ability_key,
+                        caveats,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Backpack grants: every `backpack://` key whose owner is the resource's and whose path covers
+/// it by whole segments, with the ability, `backpack/*` or `*/*`. Keys that are not valid
+/// backpack ids grant nothing.
+fn backpack_grants<'a>(
+    cap: &'a Capability,
+    want: &BackpackId,
+    ability: LitAbility,
+) -> Vec<Grant<'a>> {
+    let mut out = Vec::new();
+    for (key, abilities) in cap.att() {
+        let Some(id) = key.strip_prefix("backpack://") else {
+            continue;
+        };
+        if !BackpackId::parse(id).is_ok_and(|g| g.covers(want)) {
+            continue;
+        }
+        let namespace = ability
+            .namespace_wildcard()
+            .filter(|w| *w != ability.recap_key());
+        for ability_key in [Some(ability.recap_key()), namespace, Some(ANY_ABILITY)]
+            .into_iter()
+            .flatten()
+        {
             if let Some((ability_key, caveats)) = abilities.get_key_value(ability_key) {
                 if !caveats.is_empty() {
                     out.push(Grant {
@@ -310,11 +351,18 @@ mod props {
     use proptest::prelude::*;
 
     fn resource() -> impl Strategy<Value = LitResource> {
-        (
-            0usize..P::ALL.len(),
+        let lit = (
+            0usize..P::ALL.len() - 1,
             prop_oneof![Just("*".to_string()), "[0-9a-f]{1,3}"],
         )
-            .prop_map(|(p, id)| LitResource::new(P::ALL[p], id).expect("valid id"))
+            .prop_map(|(p, id)| LitResource::new(P::ALL[p], id).expect("valid id"));
+        // Backpack resources: two owners, short paths (folders and objects) that overlap.
+        let backpack = (0u8..2, "(/[ab]{1,2}){0,3}/?")
+            .prop_filter("a path", |(_, p)| !p.is_empty())
+            .prop_map(|(o, p)| {
+                LitResource::new(P::Backpack, format!("0x{:040x}{p}", 0xa0 + o)).expect("valid id")
+            });
+        prop_oneof![3 => lit, 1 => backpack]
     }
 
     fn ability_for(r: &LitResource, pick: usize) -> LitAbility {

@@ -7,6 +7,7 @@
 //! | `lit-ratelimitincrease` (v7) | `rate-limit-increase-auth` | `Auth/Auth` |
 //! | `lit-paymentdelegation` (v8) | `lit-payment-delegation` | `Auth/Auth` |
 //! | `lit-litaction` | `lit-action-execution` | `Threshold/Execution` |
+//! | `backpack` (sessionsig's own) | `backpack/read`, `/list`, `/write`, `/delete`, `/*` | the same |
 //!
 //! * [`LitResource`]: `<prefix>://<id>`, `*` = every resource of the prefix; PKP ids are 64 hex
 //!   characters ([`LitResource::pkp`]).
@@ -17,6 +18,7 @@
 
 mod ability;
 mod acc;
+mod backpack;
 mod coverage;
 mod resource;
 
@@ -25,5 +27,6 @@ pub use acc::{
     canonical_conditions_json, decryption_resource, decryption_resource_for,
     hash_access_control_conditions, hash_conditions, ConditionKind, MAX_GROUP_DEPTH,
 };
+pub use backpack::{BackpackId, BackpackPath, MAX_PATH_LEN, MAX_SEGMENT_LEN};
 pub use coverage::{coverage, grants, Coverage, Grant, ANY_ABILITY};
 pub use resource::{LitResource, ResourceAbilityRequest, MAX_ID_LEN, WILDCARD};

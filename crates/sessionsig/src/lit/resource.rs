@@ -1,6 +1,7 @@
 //! Lit resources (`<prefix>://<id>`) and resource/ability requests.
 
 use super::ability::{LitAbility, LitResourcePrefix};
+use super::backpack::BackpackId;
 use crate::error::{Error, Result};
 use crate::recap::{is_uri_char, pct_encodings_ok, Capability, Caveat};
 use std::fmt;
@@ -31,7 +32,40 @@ impl LitResource {
     pub fn new(prefix: LitResourcePrefix, id: impl Into<String>) -> Result<Self> {
         let id = id.into();
         check_id(&id)?;
+        if prefix == LitResourcePrefix::Backpack {
+            BackpackId::parse(&id)?;
+        }
         Ok(LitResource { prefix, id })
+    }
+
+    /// A backpack resource, `backpack://<owner><path>`.
+    pub fn backpack(id: &BackpackId) -> Self {
+        LitResource {
+            prefix: LitResourcePrefix::Backpack,
+            id: id.to_id(),
+        }
+    }
+
+    /// The backpack id of a `backpack://` resource (`None` for other prefixes).
+    pub fn backpack_id(&self) -> Option<BackpackId> {
+        (self.prefix == LitResourcePrefix::Backpack)
+            .then(|| BackpackId::parse(&self.id).ok())
+            .flatten()
+    }
+
+    /// Whether a request for `self` includes `other`: the same resource, the prefix wildcard,
+    /// or (backpack) a folder above it by whole segments.
+    pub fn covers(&self, other: &LitResource) -> bool {
+        if self.prefix != other.prefix {
+            return false;
+        }
+        if self.prefix == LitResourcePrefix::Backpack {
+            return match (self.backpack_id(), other.backpack_id()) {
+                (Some(a), Some(b)) => a.covers(&b),
+                _ => false,
+            };
+        }
+        self.is_wildcard() || self.id == other.id
     }
 
     /// The wildcard resource `<prefix>://*`.
@@ -100,7 +134,7 @@ impl LitResource {
         self.prefix.wildcard_key()
     }
 
-    /// Whether this is the wildcard `<prefix>://*`.
+    /// Whether this is the wildcard `<prefix>://*` (never for a backpack resource).
     pub fn is_wildcard(&self) -> bool {
         self.id == WILDCARD
     }

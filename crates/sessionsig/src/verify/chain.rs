@@ -10,11 +10,11 @@
 use super::caveats::{
     address_listed, nft_allowed, uses_limit, CaveatContext, CaveatDecision, CaveatHook,
 };
+use super::charges::{Charges, Limits};
 use super::session::{Grant, GrantSource};
-use super::stores::UseCharge;
 use crate::auth_sig::{AuthSigRole, VerifiedAuthSig};
 use crate::error::{Error, Result};
-use crate::lit::{coverage, Coverage, ResourceAbilityRequest};
+use crate::lit::{coverage, BackpackId, Coverage, LitResourcePrefix, ResourceAbilityRequest};
 use crate::recap::{Capability, Caveat};
 use alloy_primitives::Address;
 use serde_json::Value;
@@ -53,20 +53,36 @@ fn find<'c>(cap: Option<&'c Capability>, r: &ResourceAbilityRequest) -> Option<F
 }
 
 /// Is the child grant (`key`, `ability_key`) within `parent`? The parent must hold the same
-/// key or the child's prefix wildcard, with the same ability or `*/*`, usable (non-empty).
+/// key or the child's prefix wildcard (for a backpack: a folder above it by whole segments),
+/// with the same ability, its namespace wildcard (`backpack/*`) or `*/*`, usable (non-empty).
 fn within(parent: Option<&Capability>, key: &str, ability_key: &str) -> bool {
     let Some(parent) = parent else { return false };
+    let usable = |abilities: &std::collections::BTreeMap<String, Vec<Caveat>>| {
+        let namespace = ability_key
+            .split_once('/')
+            .filter(|(ns, _)| *ns == "backpack")
+            .map(|_| "backpack/*");
+        [Some(ability_key), namespace, Some("*/*")]
+            .into_iter()
+            .flatten()
+            .any(|a| abilities.get(a).is_some_and(|c| !c.is_empty()))
+    };
+    if let Some(child) = key
+        .strip_prefix("backpack://")
+        .and_then(|id| BackpackId::parse(id).ok())
+    {
+        return parent.att().iter().any(|(k, abilities)| {
+            k.strip_prefix("backpack://")
+                .and_then(|id| BackpackId::parse(id).ok())
+                .is_some_and(|p| p.covers(&child))
+                && usable(abilities)
+        });
+    }
     let wildcard = key.split_once("://").map(|(p, _)| format!("{p}://*"));
     [Some(key.to_owned()), wildcard]
         .into_iter()
         .flatten()
-        .any(|k| {
-            parent.att().get(&k).is_some_and(|abilities| {
-                [ability_key, "*/*"]
-                    .iter()
-                    .any(|a| abilities.get(*a).is_some_and(|c| !c.is_empty()))
-            })
-        })
+        .any(|k| parent.att().get(&k).is_some_and(usable))
 }
 
 impl<'a> Resolver<'a> {
@@ -89,11 +105,12 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// Choose the first caveat object that holds entirely; returns its `uses` limit.
-    fn eval(&self, caveats: &[Caveat], ctx: &CaveatContext<'_>) -> Result<Option<u64>> {
+    /// Choose the first caveat object that holds entirely; returns the limits it sets.
+    fn eval(&self, caveats: &[Caveat], ctx: &CaveatContext<'_>) -> Result<Limits> {
         let mut first_err: Option<Error> = None;
+        let backpack = ctx.resource.prefix() == LitResourcePrefix::Backpack;
         'objects: for object in caveats {
-            let mut uses = None;
+            let mut limits = Limits::default();
             for (k, v) in object {
                 let failure = match k.as_str() {
                     "delegate_to" => match address_listed(v, ctx.holder) {
@@ -108,11 +125,32 @@ impl<'a> Resolver<'a> {
                     },
                     "uses" => match uses_limit(v) {
                         Some(n) => {
-                            uses = Some(n);
+                            limits.uses = Some(n);
                             None
                         }
                         None => Some(Error::CaveatNotSatisfied(
                             "`uses` is not a decimal count".into(),
+                        )),
+                    },
+                    // Traffic and object size: understood only where bytes move (the backpack);
+                    // elsewhere they fall to the hook, and so are refused unless a service
+                    // enforces them.
+                    "max_bytes" if backpack => match uses_limit(v) {
+                        Some(n) => {
+                            limits.max_bytes = Some(n);
+                            None
+                        }
+                        None => Some(Error::CaveatNotSatisfied(
+                            "`max_bytes` is not a decimal count".into(),
+                        )),
+                    },
+                    "max_object_bytes" if backpack => match uses_limit(v) {
+                        Some(n) => {
+                            limits.max_object_bytes = Some(n);
+                            None
+                        }
+                        None => Some(Error::CaveatNotSatisfied(
+                            "`max_object_bytes` is not a decimal count".into(),
                         )),
                     },
                     "nft_id" => match nft_allowed(v, ctx.resource) {
@@ -138,7 +176,7 @@ impl<'a> Resolver<'a> {
                     continue 'objects;
                 }
             }
-            return Ok(uses);
+            return Ok(limits);
         }
         Err(first_err.unwrap_or_else(|| {
             Error::CapabilityNotGranted("the grant's caveat list is empty".into())
@@ -151,8 +189,8 @@ impl<'a> Resolver<'a> {
     /// delegations). A delegation the owner signed itself grants the owner nothing new (it
     /// already holds what it delegates), so it is neither required to name the owner nor
     /// charged.
-    pub(crate) fn carried_charges(&self) -> Result<Vec<UseCharge>> {
-        let mut charges = Vec::new();
+    pub(crate) fn carried_charges(&self) -> Result<Charges> {
+        let mut charges = Charges::default();
         for d in self.delegations {
             if d.role != AuthSigRole::Delegation || d.address == self.owner {
                 continue;
@@ -215,10 +253,9 @@ impl<'a> Resolver<'a> {
                         "`uses` is not a decimal count".into(),
                     ))
                 }
-                Some(Some(Some(limit))) => charges.push(UseCharge {
-                    counter: format!("delegation:{}", d.hash),
-                    limit,
-                }),
+                Some(Some(Some(limit))) => {
+                    charges.add_uses(format!("delegation:{}", d.hash), limit)
+                }
                 Some(None) => {}
             }
         }
@@ -231,7 +268,7 @@ impl<'a> Resolver<'a> {
         &self,
         r: &ResourceAbilityRequest,
         want_root: Option<Address>,
-        charges: &mut Vec<UseCharge>,
+        charges: &mut Charges,
     ) -> Result<Grant> {
         let Some(found) = find(self.session.capability.as_ref(), r) else {
             return Err(Error::CapabilityNotGranted(format!(
@@ -240,13 +277,8 @@ impl<'a> Resolver<'a> {
                 r.resource.key()
             )));
         };
-        let uses = self.eval(found.caveats, &self.ctx(r, self.owner, self.owner))?;
-        if let Some(limit) = uses {
-            charges.push(UseCharge {
-                counter: format!("auth-sig:{}", self.session.hash),
-                limit,
-            });
-        }
+        let limits = self.eval(found.caveats, &self.ctx(r, self.owner, self.owner))?;
+        charges.add_limits(&format!("auth-sig:{}", self.session.hash), &limits);
         let mut chain = Vec::new();
         if want_root != Some(self.owner) {
             let mut visited = Vec::new();
@@ -299,7 +331,7 @@ impl<'a> Resolver<'a> {
         want_root: Option<Address>,
         depth: usize,
         visited: &mut Vec<usize>,
-        charges: &mut Vec<UseCharge>,
+        charges: &mut Charges,
     ) -> Result<Option<Vec<&'s Arc<VerifiedAuthSig>>>> {
         let mut first_err: Option<Error> = None;
         for (i, d) in self.delegations.iter().enumerate() {
@@ -333,13 +365,8 @@ impl<'a> Resolver<'a> {
                         )));
                     }
                 }
-                let uses = self.eval(found.caveats, &self.ctx(r, child.holder, d.address))?;
-                if let Some(limit) = uses {
-                    charges.push(UseCharge {
-                        counter: format!("delegation:{}", d.hash),
-                        limit,
-                    });
-                }
+                let limits = self.eval(found.caveats, &self.ctx(r, child.holder, d.address))?;
+                charges.add_limits(&format!("delegation:{}", d.hash), &limits);
                 if want_root == Some(d.address) {
                     return Ok(Some(vec![d]));
                 }

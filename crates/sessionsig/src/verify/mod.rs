@@ -10,17 +10,19 @@
 mod cache;
 mod caveats;
 mod chain;
+mod charges;
 mod node;
 mod session;
 mod stores;
 
 pub use cache::AuthSigCache;
 pub use caveats::{CaveatContext, CaveatDecision, CaveatHook, NoCaveatHook};
+pub use charges::{Authorization, Charges, Reservation, TrafficBudget};
 pub use node::NodeIdentity;
 pub use session::{Grant, GrantSource, VerifiedDelegation, VerifiedSession};
 pub use stores::{
-    MemoryRevocationStore, MemoryUsageStore, RevocationStore, RevocationTarget, UsageStore,
-    UseCharge,
+    ChargeUnit, MemoryRevocationStore, MemoryUsageStore, RevocationStore, RevocationTarget,
+    UsageStore, UseCharge,
 };
 
 use crate::auth_sig::{
@@ -291,9 +293,60 @@ impl<C: Clock> Verifier<C> {
         Ok(v)
     }
 
-    /// Verify at the clock's current time.
+    /// Verify at the clock's current time and commit its charges (one use of each `uses`
+    /// caveat; no traffic). For a request with checks of its own after verification, use
+    /// [`Verifier::authorize`] and [`Verifier::commit`] instead.
     pub fn verify(&self, sig: &UnverifiedSessionSig, request: &Request) -> Result<VerifiedSession> {
         self.verify_at(sig, request, self.clock.now())
+    }
+
+    /// Verify at the clock's current time, spending nothing: the returned [`Authorization`]
+    /// holds the session and the charges a [`Verifier::commit`] will spend.
+    pub fn authorize(
+        &self,
+        sig: &UnverifiedSessionSig,
+        request: &Request,
+    ) -> Result<Authorization> {
+        self.authorize_at(sig, request, self.clock.now())
+    }
+
+    /// Spend an authorization's charges, all or nothing, atomically across every node sharing
+    /// the usage store: one use of each `uses` caveat, and `bytes` of traffic reserved on each
+    /// `max_bytes` counter. Refused with [`Error::UsesExhausted`] or [`Error::QuotaExhausted`]
+    /// (nothing spent) when a counter cannot take it.
+    pub fn commit(
+        &self,
+        auth: Authorization,
+        bytes: u64,
+    ) -> Result<(VerifiedSession, Reservation)> {
+        let (session, charges) = auth.into_parts();
+        let store = charges.to_store(bytes);
+        if !store.is_empty() {
+            self.usage.try_consume(&store)?;
+        }
+        let counters = if bytes > 0 {
+            charges
+                .traffic()
+                .iter()
+                .map(|t| t.counter.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok((session, Reservation::new(counters, bytes)))
+    }
+
+    /// Give back `unused` bytes of a reservation (at most what it reserved): the part of a
+    /// transfer that did not happen.
+    pub fn release(&self, reservation: &Reservation, unused: u64) -> Result<()> {
+        let unused = unused.min(reservation.bytes());
+        if unused == 0 {
+            return Ok(());
+        }
+        for c in reservation.counters() {
+            self.usage.release(c, unused)?;
+        }
+        Ok(())
     }
 
     /// Verify an AuthSig through the cache: signature, statement and ReCap once; time window
@@ -340,13 +393,25 @@ impl<C: Clock> Verifier<C> {
         Ok(())
     }
 
-    /// Verify as of `now` (SPEC §8, steps 1–8, in order, stopping at the first failure).
+    /// Verify as of `now` and commit its charges (no traffic); see [`Verifier::verify`].
     pub fn verify_at(
         &self,
         sig: &UnverifiedSessionSig,
         request: &Request,
         now: OffsetDateTime,
     ) -> Result<VerifiedSession> {
+        let auth = self.authorize_at(sig, request, now)?;
+        self.commit(auth, 0).map(|(session, _)| session)
+    }
+
+    /// Verify as of `now` (SPEC §8, steps 1–8, in order, stopping at the first failure),
+    /// spending nothing.
+    pub fn authorize_at(
+        &self,
+        sig: &UnverifiedSessionSig,
+        request: &Request,
+        now: OffsetDateTime,
+    ) -> Result<Authorization> {
         let wire = &sig.wire;
         // Step 1: algorithm, shape, strict ed25519 over the exact bytes.
         if wire.algo.as_deref() != Some(SESSION_ALGO) {
@@ -472,11 +537,9 @@ impl<C: Clock> Verifier<C> {
             grants.push(resolver.grant(r, None, &mut charges)?);
         }
         for op in request.operations() {
-            let asked = requests.iter().any(|r| {
-                r.ability == op.ability
-                    && r.resource.prefix() == op.resource.prefix()
-                    && (r.resource.is_wildcard() || r.resource.id() == op.resource.id())
-            });
+            let asked = requests
+                .iter()
+                .any(|r| r.ability.covers(op.ability) && r.resource.covers(&op.resource));
             if !asked {
                 return Err(Error::OperationNotRequested(format!(
                     "{} on {}",
@@ -490,10 +553,6 @@ impl<C: Clock> Verifier<C> {
             };
             resolver.grant(&want, op.owner, &mut charges)?;
         }
-        charges.dedup_by(|a, b| a.counter == b.counter);
-        if !charges.is_empty() {
-            self.usage.try_consume(&charges)?;
-        }
 
         let mut expires_at = expiration;
         for v in std::iter::once(&session_auth).chain(carried.iter()) {
@@ -501,7 +560,7 @@ impl<C: Clock> Verifier<C> {
                 expires_at = expires_at.min(e);
             }
         }
-        Ok(VerifiedSession::new(
+        let session = VerifiedSession::new(
             owner,
             key,
             msg.node_address,
@@ -515,7 +574,8 @@ impl<C: Clock> Verifier<C> {
                 .iter()
                 .map(|v| VerifiedDelegation::from_auth_sig(v))
                 .collect(),
-        ))
+        );
+        Ok(Authorization::new(session, charges))
     }
 }
 

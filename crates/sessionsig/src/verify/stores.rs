@@ -30,23 +30,77 @@ pub trait RevocationStore: Send + Sync {
     }
 }
 
-/// One use to charge: add 1 to `counter` only if fewer than `limit` were used.
+/// What a counter counts: the unit decides the error a full counter gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChargeUnit {
+    /// Requests (`uses` caveats): a full counter is [`Error::UsesExhausted`].
+    Uses,
+    /// Bytes of traffic (`max_bytes` caveats): a full counter is [`Error::QuotaExhausted`].
+    Bytes,
+}
+
+/// One charge: add `amount` to `counter` only if the total stays within `limit`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UseCharge {
     /// The counter, e.g. `delegation:0x<keccak of the delegation's signed message>`.
     pub counter: String,
-    /// The `uses` limit from the caveat.
+    /// The limit from the caveat.
     pub limit: u64,
+    /// How much to add (1 for a use; the bytes a transfer reserves).
+    pub amount: u64,
+    /// What the counter counts.
+    pub unit: ChargeUnit,
 }
 
-/// Where use counters are kept (`uses` caveats, counted per delegation across all sessions).
+impl UseCharge {
+    /// One use of a `uses` caveat.
+    pub fn one_use(counter: impl Into<String>, limit: u64) -> Self {
+        UseCharge {
+            counter: counter.into(),
+            limit,
+            amount: 1,
+            unit: ChargeUnit::Uses,
+        }
+    }
+
+    /// `amount` bytes of a `max_bytes` caveat.
+    pub fn bytes(counter: impl Into<String>, amount: u64, limit: u64) -> Self {
+        UseCharge {
+            counter: counter.into(),
+            limit,
+            amount,
+            unit: ChargeUnit::Bytes,
+        }
+    }
+
+    /// The error for this charge when its counter cannot take `amount` more.
+    pub fn exhausted(&self) -> Error {
+        match self.unit {
+            ChargeUnit::Uses => Error::UsesExhausted {
+                counter: self.counter.clone(),
+                limit: self.limit,
+            },
+            ChargeUnit::Bytes => Error::QuotaExhausted {
+                counter: self.counter.clone(),
+                limit: self.limit,
+                requested: self.amount,
+            },
+        }
+    }
+}
+
+/// Where counters are kept (`uses` caveats, counted per grant across all sessions; `max_bytes`
+/// traffic, reserved before a transfer and given back when it moves less).
 pub trait UsageStore: Send + Sync {
-    /// Atomically charge every counter in `charges` by one, all or nothing: if any counter has
-    /// reached its limit nothing is charged and [`Error::UsesExhausted`] names it. Two
+    /// Atomically add each charge's amount to its counter, all or nothing: if any counter
+    /// would pass its limit nothing is charged and [`UseCharge::exhausted`] names it. Two
     /// concurrent calls for the last unit: exactly one succeeds. An `Ok` is an acknowledged,
     /// durable write.
     fn try_consume(&self, charges: &[UseCharge]) -> Result<()>;
-    /// How many uses `counter` has had.
+    /// Give back `amount` of what `counter` was charged (the unused part of a reservation),
+    /// never below zero.
+    fn release(&self, counter: &str, amount: u64) -> Result<()>;
+    /// How much `counter` has been charged.
     fn used(&self, counter: &str) -> Result<u64>;
 }
 
@@ -100,16 +154,29 @@ impl UsageStore for MemoryUsageStore {
             .counts
             .lock()
             .map_err(|_| Error::Store("usage store lock poisoned".into()))?;
+        let mut wanted: HashMap<&str, u64> = HashMap::new();
         for c in charges {
-            if counts.get(&c.counter).copied().unwrap_or(0) >= c.limit {
-                return Err(Error::UsesExhausted {
-                    counter: c.counter.clone(),
-                    limit: c.limit,
-                });
+            let w = wanted.entry(c.counter.as_str()).or_insert(0);
+            *w = w.saturating_add(c.amount);
+            let used = counts.get(&c.counter).copied().unwrap_or(0);
+            if used.saturating_add(*w) > c.limit {
+                return Err(c.exhausted());
             }
         }
         for c in charges {
-            *counts.entry(c.counter.clone()).or_insert(0) += 1;
+            let n = counts.entry(c.counter.clone()).or_insert(0);
+            *n = n.saturating_add(c.amount);
+        }
+        Ok(())
+    }
+
+    fn release(&self, counter: &str, amount: u64) -> Result<()> {
+        let mut counts = self
+            .counts
+            .lock()
+            .map_err(|_| Error::Store("usage store lock poisoned".into()))?;
+        if let Some(n) = counts.get_mut(counter) {
+            *n = n.saturating_sub(amount);
         }
         Ok(())
     }
@@ -152,10 +219,27 @@ mod tests {
     }
 
     fn charge(c: &str, limit: u64) -> UseCharge {
-        UseCharge {
-            counter: c.into(),
-            limit,
-        }
+        UseCharge::one_use(c, limit)
+    }
+
+    #[test]
+    fn byte_reservations_never_pass_the_limit_and_can_be_given_back() {
+        let store = MemoryUsageStore::new();
+        store
+            .try_consume(&[UseCharge::bytes("t", 600, 1000)])
+            .unwrap();
+        let e = store
+            .try_consume(&[UseCharge::bytes("t", 401, 1000)])
+            .unwrap_err();
+        assert_eq!(e.code(), "quota_exhausted");
+        assert_eq!(store.used("t").unwrap(), 600);
+        store.release("t", 200).unwrap();
+        store
+            .try_consume(&[UseCharge::bytes("t", 600, 1000)])
+            .unwrap();
+        assert_eq!(store.used("t").unwrap(), 1000);
+        store.release("t", 5000).unwrap();
+        assert_eq!(store.used("t").unwrap(), 0);
     }
 
     #[test]
