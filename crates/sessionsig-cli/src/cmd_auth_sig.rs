@@ -56,6 +56,22 @@ pub struct Args {
     /// Capacity delegation: the capacity NFT (rate limit increase) token id.
     #[arg(long)]
     nft_id: Option<String>,
+    /// A caveat KEY=JSON set on every grant of this AuthSig (repeatable), e.g.
+    /// `--caveat max_bytes=1000000000 --caveat 'delegate_to=["<address without 0x>"]'`.
+    /// A bare word that is not JSON is taken as a string.
+    #[arg(long = "caveat", value_name = "KEY=JSON")]
+    caveats: Vec<String>,
+}
+
+/// `KEY=JSON` → the caveat entry; a value that is not JSON is a string.
+fn parse_caveat(arg: &str) -> CliResult<(String, serde_json::Value)> {
+    let (key, value) = arg
+        .split_once('=')
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| CliError::usage(format!("`{arg}` is not KEY=JSON")))?;
+    let value =
+        serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
+    Ok((key.to_owned(), value))
 }
 
 /// Make and print an AuthSig.
@@ -81,6 +97,17 @@ pub fn run(a: Args) -> CliResult<ExitCode> {
     );
     let delegation_caveat =
         delegating.then(|| capacity_delegation_caveat(a.nft_id.as_deref(), &a.delegate_to, a.uses));
+    let extra = a
+        .caveats
+        .iter()
+        .map(|c| parse_caveat(c))
+        .collect::<CliResult<Vec<_>>>()?;
+    let with_extra = |mut c: Caveat| {
+        for (k, v) in &extra {
+            c.insert(k.clone(), v.clone());
+        }
+        c
+    };
     let mut rli_done = false;
     for r in &a.requests {
         let ability = r.recap_ability()?;
@@ -91,10 +118,10 @@ pub fn run(a: Args) -> CliResult<ExitCode> {
             }
             _ => Caveat::new(),
         };
-        capability.add_ability(&r.resource, &ability, vec![caveat])?;
+        capability.add_ability(&r.resource, &ability, vec![with_extra(caveat)])?;
     }
     if let (Some(c), false) = (delegation_caveat, rli_done) {
-        capability.add_ability(&rli_key, "Auth/Auth", vec![c])?;
+        capability.add_ability(&rli_key, "Auth/Auth", vec![with_extra(c)])?;
     }
     if capability.att().is_empty() {
         return Err(CliError::usage(
