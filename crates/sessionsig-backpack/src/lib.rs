@@ -6,3 +6,15 @@
 //! delegation; revocation is a signed revocation, as for every other sessionsig grant.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod ability;
+pub mod digest;
+pub mod error;
+pub mod path;
+pub mod resource;
+
+pub use ability::BackpackAbility;
+pub use digest::{ContentDigest, DigestHasher};
+pub use error::{Error, Result};
+pub use path::{BackpackPath, PathError};
+pub use resource::BackpackResource;
