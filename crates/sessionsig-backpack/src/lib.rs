@@ -18,3 +18,4 @@ pub use digest::{ContentDigest, DigestHasher};
 pub use error::{Error, Result};
 pub use path::{BackpackPath, PathError};
 pub use resource::BackpackResource;
+pub mod httpsig;
