@@ -90,7 +90,11 @@ fn every_valid_path_means_exactly_what_it_says() {
         let ctx = format!("line {} ({}): {:?}", c.line, c.note, c.raw);
         let path = BackpackPath::from_request_path(&c.raw).expect(&ctx);
         assert_eq!(path.as_str(), c.arg, "{ctx}");
-        assert_eq!(BackpackPath::from_recap(&c.raw).as_ref(), Ok(&path), "{ctx}");
+        assert_eq!(
+            BackpackPath::from_recap(&c.raw).as_ref(),
+            Ok(&path),
+            "{ctx}"
+        );
         // Never a dot segment, never a path that leaves where it literally points.
         assert!(path.segments().all(|s| s != "." && s != ".."), "{ctx}");
         // Encoding back and decoding again is the same path.
@@ -101,6 +105,10 @@ fn every_valid_path_means_exactly_what_it_says() {
         );
         let res = BackpackResource::from_route(&format!("{OWNER}{}", c.raw)).expect(&ctx);
         assert_eq!(res.path, path, "{ctx}");
-        assert_eq!(BackpackResource::parse(&res.to_string()).as_ref(), Ok(&res), "{ctx}");
+        assert_eq!(
+            BackpackResource::parse(&res.to_string()).as_ref(),
+            Ok(&res),
+            "{ctx}"
+        );
     }
 }
