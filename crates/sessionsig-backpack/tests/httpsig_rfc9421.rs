@@ -477,6 +477,21 @@ fn a_delete_without_body_needs_no_digest_and_other_signatures_are_ignored() {
 }
 
 #[test]
+fn the_profile_signer_refuses_nonces_the_verifier_would_refuse() {
+    for nonce in [String::new(), "n".repeat(129), "caf\u{e9}".to_owned()] {
+        let mut req = Request::builder()
+            .method("DELETE")
+            .uri("/a")
+            .header("host", "node")
+            .body(Vec::<u8>::new())
+            .unwrap();
+        let e = sign_backpack_request(&mut req, &session(), now(), &nonce).unwrap_err();
+        assert_eq!(e.code(), "malformed_request_signature", "{nonce:?}");
+        assert!(req.headers().get("signature").is_none());
+    }
+}
+
+#[test]
 fn a_put_without_content_digest_cannot_be_signed_by_the_profile() {
     let mut req = Request::builder()
         .method("PUT")

@@ -77,13 +77,21 @@ pub fn sign_request(
 /// Sign a backpack request the way the node's policy wants it: `@method`, `@authority`,
 /// `@path`, `@query`, plus `content-digest` and `content-type` when present; `created` =
 /// `now`, the given `nonce`, `keyid` = the session public key in hex, `alg="ed25519"`.
-/// A PUT without a `Content-Digest` header is refused here, before anything is sent.
+/// A PUT without a `Content-Digest` header, or an empty or overlong nonce, is refused here,
+/// before anything is sent.
 pub fn sign_backpack_request(
     request: &mut impl RequestViewMut,
     key: &impl RequestSigningKey,
     now: OffsetDateTime,
     nonce: &str,
 ) -> Result<()> {
+    // The verifier refuses these; refuse them here so a client learns before sending.
+    if nonce.is_empty() || nonce.len() > super::verify::MAX_NONCE_BYTES {
+        return Err(malformed(format!(
+            "a nonce has 1 to {} bytes",
+            super::verify::MAX_NONCE_BYTES
+        )));
+    }
     let mut components = vec![
         Component::Method,
         Component::Authority,
