@@ -4,5 +4,28 @@
 //! then reads and writes `backpack://<owner>/<path>` resources within what was granted —
 //! abilities, folders, traffic caps — on any node that shares the store. Sharing is a
 //! delegation; revocation is a signed revocation, as for every other sessionsig grant.
+//!
+//! The protocol pieces, each usable on its own by the node, the client and the tests:
+//!
+//! * [`path`]: backpack paths — decoded once, refused when doubtful, never resolved;
+//! * [`resource`]: `backpack://<owner><path>` resources and what covers what;
+//! * [`ability`]: `backpack/read|list|write|delete|*` and which request needs which;
+//! * [`digest`]: `Content-Digest` (RFC 9530) parsing and streaming sha-256;
+//! * [`httpsig`]: HTTP Message Signatures (RFC 9421, ed25519) by the session key;
+//! * [`error`]: the crate's one error type, with stable codes and HTTP statuses.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod ability;
+pub mod digest;
+pub mod error;
+pub mod httpsig;
+pub mod path;
+pub mod resource;
+
+pub use ability::BackpackAbility;
+pub use digest::{ContentDigest, DigestHasher};
+pub use error::{Error, Result};
+pub use httpsig::{RequestSignaturePolicy, VerifiedRequestSignature};
+pub use path::{BackpackPath, PathError};
+pub use resource::BackpackResource;

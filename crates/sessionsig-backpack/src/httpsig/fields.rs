@@ -1,0 +1,109 @@
+//! The `Signature-Input` and `Signature` header fields (RFC 9421 §4).
+//!
+//! Both are RFC 8941 dictionaries keyed by label: `Signature-Input` maps each label to the
+//! inner list of covered components with its parameters, `Signature` maps it to the
+//! signature bytes. Several field lines are combined as HTTP combines them (`, `). Sizes and
+//! counts are bounded before any signature work.
+
+use super::params::{malformed, SignatureParams};
+use crate::error::Result;
+use http::HeaderMap;
+
+/// The `Signature-Input` header name.
+pub const SIGNATURE_INPUT: &str = "signature-input";
+/// The `Signature` header name.
+pub const SIGNATURE: &str = "signature";
+/// The longest combined value of either header that is parsed.
+pub const MAX_FIELD_BYTES: usize = 8192;
+/// The most signatures one request may carry.
+pub const MAX_SIGNATURES: usize = 8;
+
+/// One signature as received: its label, its parameters (raw, for the signature base, and
+/// typed), and the signature bytes.
+#[derive(Debug, Clone)]
+pub struct ReceivedSignature {
+    /// The dictionary key shared by both headers.
+    pub label: String,
+    /// The inner list exactly as parsed (re-serialized canonically into the base).
+    pub(crate) inner: sfv::InnerList,
+    /// The typed view of `inner`.
+    pub params: SignatureParams,
+    /// The signature bytes.
+    pub signature: Vec<u8>,
+}
+
+/// Every field line of `name`, combined with `, `; `None` when there is none.
+fn combined(headers: &HeaderMap, name: &str) -> Result<Option<Vec<u8>>> {
+    let mut lines = headers.get_all(name).iter().peekable();
+    if lines.peek().is_none() {
+        return Ok(None);
+    }
+    let mut out = Vec::new();
+    for (i, line) in lines.enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b", ");
+        }
+        out.extend_from_slice(line.as_bytes());
+        if out.len() > MAX_FIELD_BYTES {
+            return Err(malformed(format!(
+                "`{name}` is longer than {MAX_FIELD_BYTES} bytes"
+            )));
+        }
+    }
+    Ok(Some(out))
+}
+
+fn dictionary(name: &str, value: &[u8]) -> Result<sfv::Dictionary> {
+    let dict: sfv::Dictionary = sfv::Parser::new(value)
+        .with_version(sfv::Version::Rfc8941)
+        .parse()
+        .map_err(|e| malformed(format!("`{name}` is not a structured dictionary: {e}")))?;
+    if dict.len() > MAX_SIGNATURES {
+        return Err(malformed(format!(
+            "`{name}` has more than {MAX_SIGNATURES} members"
+        )));
+    }
+    Ok(dict)
+}
+
+/// The signatures a request carries, in `Signature-Input` order. `Ok(None)` when it carries
+/// neither header; one without the other, or a label in `Signature-Input` without a
+/// signature, is malformed.
+pub fn received_signatures(headers: &HeaderMap) -> Result<Option<Vec<ReceivedSignature>>> {
+    let input = combined(headers, SIGNATURE_INPUT)?;
+    let signature = combined(headers, SIGNATURE)?;
+    let (input, signature) = match (input, signature) {
+        (None, None) => return Ok(None),
+        (Some(i), Some(s)) => (i, s),
+        (Some(_), None) => return Err(malformed("`Signature-Input` without `Signature`")),
+        (None, Some(_)) => return Err(malformed("`Signature` without `Signature-Input`")),
+    };
+    let inputs = dictionary("Signature-Input", &input)?;
+    let signatures = dictionary("Signature", &signature)?;
+    let mut out = Vec::with_capacity(inputs.len());
+    for (label, entry) in &inputs {
+        let sfv::ListEntry::InnerList(inner) = entry else {
+            return Err(malformed(format!(
+                "`Signature-Input` member `{}` is not an inner list",
+                label.as_str()
+            )));
+        };
+        let sig = match signatures.get(label.as_str()) {
+            Some(sfv::ListEntry::Item(item)) => item.bare_item.as_byte_sequence(),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            malformed(format!(
+                "no `Signature` byte sequence for label `{}`",
+                label.as_str()
+            ))
+        })?;
+        out.push(ReceivedSignature {
+            label: label.as_str().to_owned(),
+            params: SignatureParams::from_inner_list(inner)?,
+            inner: inner.clone(),
+            signature: sig.to_vec(),
+        });
+    }
+    Ok(Some(out))
+}
