@@ -106,6 +106,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod backpack;
 mod migrations;
 mod pg;
 mod pool;
