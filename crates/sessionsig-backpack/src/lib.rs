@@ -6,3 +6,6 @@
 //! delegation; revocation is a signed revocation, as for every other sessionsig grant.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod blobs;
+pub mod objects;
