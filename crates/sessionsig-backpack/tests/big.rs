@@ -78,7 +78,11 @@ async fn round_trip(store: &BlobStore, what: &str) {
         got.update(&c);
     }
     assert_eq!(n, GIB);
-    assert_eq!(<[u8; 32]>::from(got.finalize()), want, "{what}: bytes differ");
+    assert_eq!(
+        <[u8; 32]>::from(got.finalize()),
+        want,
+        "{what}: bytes differ"
+    );
     let growth = peak_rss_kib().saturating_sub(before);
     eprintln!("{what}: 1 GiB up and down, peak RSS grew by {growth} KiB");
     assert!(

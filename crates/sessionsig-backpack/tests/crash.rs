@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 use sessionsig::time::{Clock, Duration, FixedClock, OffsetDateTime, SystemClock};
 use sessionsig_backpack::blobs::{BlobConfig, BlobStore, PutCheck};
 use sessionsig_backpack::objects::{ObjectSettings, Objects, PutObject};
-use sessionsig_store::backpack::{BackpackStore, ListLimit, Precondition};
+use sessionsig_store::backpack::{ListLimit, Precondition};
 use sha2::{Digest, Sha256};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
