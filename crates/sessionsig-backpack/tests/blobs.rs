@@ -475,3 +475,44 @@ fn list_files(root: &std::path::Path) -> Vec<String> {
     out.sort();
     out
 }
+
+#[test]
+fn a_dropped_upload_leaves_no_staging_file() {
+    // The client goes away mid-upload: the request's future is dropped, not driven to an
+    // error. Nothing may be left on disk.
+    run(async {
+        let (dir, store) = common::local_store();
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+        let body =
+            futures_util::stream::unfold(
+                rx,
+                |mut rx| async move { rx.recv().await.map(|c| (c, rx)) },
+            );
+        let s2 = store.clone();
+        let upload = tokio::spawn(async move { s2.put(body, &PutCheck::default(), now()).await });
+        let chunk = Bytes::from(vec![1u8; 256 * 1024]);
+        for _ in 0..12 {
+            tx.send(Ok(chunk.clone())).await.unwrap();
+        }
+        let blobs = dir.path().join("blobs");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while list_files(&blobs).is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no staging file appeared"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        upload.abort();
+        assert!(upload.await.unwrap_err().is_cancelled());
+        while !list_files(&blobs).is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "left behind: {:?}",
+                list_files(&blobs)
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        drop(tx);
+    });
+}

@@ -85,6 +85,21 @@ struct Writer<'a> {
     buf: PutPayloadMut,
 }
 
+/// A put whose future is dropped (the client went away, the request timed out) aborts its
+/// multipart upload in the background, so no parts linger on S3 (the local backend removes its
+/// staging file on drop by itself).
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        if let Some(mut up) = self.upload.take() {
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                drop(rt.spawn(async move {
+                    let _ = up.abort().await;
+                }));
+            }
+        }
+    }
+}
+
 impl Writer<'_> {
     async fn run<S, E>(&mut self, body: S, check: &PutCheck) -> Result<(u64, [u8; 32]), BlobError>
     where
