@@ -17,9 +17,11 @@
 #![deny(missing_docs)]
 
 pub mod ability;
+pub mod blobs;
 pub mod digest;
 pub mod error;
 pub mod httpsig;
+pub mod objects;
 pub mod path;
 pub mod resource;
 

@@ -1,5 +1,6 @@
 //! SQLite and PostgreSQL stores for the `sessionsig` verifier: revocations and `uses`
-//! counters, shared by every node that points at the same database.
+//! counters, shared by every node that points at the same database — and the data backpack's
+//! metadata, traffic counters and replay table ([`backpack`]).
 //!
 //! ```no_run
 //! use sessionsig::time::SystemClock;
@@ -95,6 +96,11 @@
 //! `(target, issuer)`; `sessionsig_usage_counters (counter, used)`; `sessionsig_migrations`.
 //! Issuers are stored as lower-case `0x` hex; targets as [`RevocationTarget::id`].
 //!
+//! The data backpack's metadata (migration 2, see [`backpack`]): `sessionsig_backpack_objects`
+//! (one row per object, keyed by `(owner, path)`, naming the blob that holds its bytes),
+//! `sessionsig_backpack_usage` (bytes per owner), `sessionsig_backpack_traffic` (`max_bytes`
+//! counters) and `sessionsig_backpack_nonces` (the RFC 9421 replay table).
+//!
 //! # Limitations
 //!
 //! * PostgreSQL without TLS (`NoTls`): use a private network, a local socket or a TLS proxy.
@@ -106,6 +112,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod backpack;
 mod migrations;
 mod pg;
 mod pool;

@@ -35,12 +35,14 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Idempotent calls (revocations, reads) are retried once on a fresh connection when theirs
 /// turns out to be dead, e.g. after a server restart.
 pub(crate) struct Postgres {
-    pool: Pool<PgConn>,
+    pub(crate) pool: Pool<PgConn>,
 }
 
-struct PgConn {
-    client: Client,
+pub(crate) struct PgConn {
+    pub(crate) client: Client,
     st: Statements,
+    /// The backpack's statements, prepared with the others.
+    pub(crate) backpack: crate::backpack::pg::Statements,
 }
 
 /// When the last [`SqlStore`](crate::SqlStore) handle goes, close the connections where the
@@ -290,7 +292,12 @@ fn prepare(mut client: Client) -> Result<PgConn> {
                     WHERE counter = $1")?,
         used: p("SELECT used FROM sessionsig_usage_counters WHERE counter = $1")?,
     };
-    Ok(PgConn { client, st })
+    let backpack = crate::backpack::pg::Statements::prepare(&mut client)?;
+    Ok(PgConn {
+        client,
+        st,
+        backpack,
+    })
 }
 
 /// Create the schema if asked and apply the migrations this build knows and the database has

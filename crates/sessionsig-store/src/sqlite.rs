@@ -79,7 +79,7 @@ impl Sqlite {
         })
     }
 
-    fn writer(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn writer(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves no open transaction (a dropped `Transaction`
         // rolls back), so the connection is still good.
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
@@ -97,7 +97,7 @@ impl Sqlite {
         Ok(out)
     }
 
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         match &self.readers {
             Some(pool) => pool.with(|c| f(c)),
             None => f(&self.writer()),

@@ -1,0 +1,101 @@
+//! Streaming reads, whole or one byte range, that fail rather than end early.
+
+use super::{BlobError, BlobKey, BlobStore};
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
+use object_store::{GetOptions, GetRange};
+use std::ops::Range;
+
+/// An open read: which bytes of the blob are coming, and the chunks.
+pub struct BlobRead {
+    /// The blob's total size.
+    pub size: u64,
+    /// The bytes of the blob this stream yields (`start..end`).
+    pub range: Range<u64>,
+    /// The bytes, in order, as the backend delivers them. Ends with an error if the blob holds
+    /// fewer bytes than announced.
+    pub stream: BoxStream<'static, Result<Bytes, BlobError>>,
+}
+
+impl std::fmt::Debug for BlobRead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobRead")
+            .field("size", &self.size)
+            .field("range", &self.range)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BlobStore {
+    /// Read a blob, or the bytes `range` of it (`start < end`, `start` inside the blob; an
+    /// `end` past the blob's end is cut to it, as HTTP ranges are).
+    pub async fn get(
+        &self,
+        key: &BlobKey,
+        range: Option<Range<u64>>,
+    ) -> Result<BlobRead, BlobError> {
+        let mut opts = GetOptions::default();
+        if let Some(r) = &range {
+            if r.start >= r.end {
+                return Err(BlobError::RangeNotSatisfiable { size: 0 });
+            }
+            opts.range = Some(GetRange::Bounded(r.clone()));
+        }
+        let got = match self.store.get_opts(&self.location(key), opts).await {
+            Ok(g) => g,
+            Err(object_store::Error::NotFound { .. }) => return Err(BlobError::NotFound),
+            Err(e) if range.is_some() => {
+                // Most likely a range starting past the end: ask for the size to tell.
+                return match self.size(key).await? {
+                    Some(size) if range.as_ref().is_some_and(|r| r.start >= size) => {
+                        Err(BlobError::RangeNotSatisfiable { size })
+                    }
+                    _ => Err(e.into()),
+                };
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let size = got.meta.size;
+        let range = got.range.clone();
+        let expected = range.end - range.start;
+        let inner = got.into_stream();
+        let stream = counted(inner, expected).boxed();
+        Ok(BlobRead {
+            size,
+            range,
+            stream,
+        })
+    }
+}
+
+/// Pass the chunks through, and end with [`BlobError::Truncated`] if fewer than `expected`
+/// bytes came.
+fn counted(
+    inner: BoxStream<'static, object_store::Result<Bytes>>,
+    expected: u64,
+) -> impl futures_util::Stream<Item = Result<Bytes, BlobError>> + Send + 'static {
+    futures_util::stream::unfold(
+        (inner, 0u64, false),
+        move |(mut inner, seen, done)| async move {
+            if done {
+                return None;
+            }
+            match inner.next().await {
+                Some(Ok(b)) => {
+                    let seen = seen + b.len() as u64;
+                    Some((Ok(b), (inner, seen, false)))
+                }
+                Some(Err(e)) => Some((Err(e.into()), (inner, seen, true))),
+                None if seen < expected => Some((
+                    Err(BlobError::Truncated {
+                        expected,
+                        actual: seen,
+                    }),
+                    (inner, seen, true),
+                )),
+                None => None,
+            }
+        },
+    )
+}
