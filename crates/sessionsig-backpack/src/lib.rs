@@ -20,10 +20,12 @@ pub mod ability;
 pub mod blobs;
 pub mod digest;
 pub mod error;
+pub mod gate;
 pub mod httpsig;
 pub mod objects;
 pub mod path;
 pub mod resource;
+pub mod routes;
 
 pub use ability::BackpackAbility;
 pub use digest::{ContentDigest, DigestHasher};

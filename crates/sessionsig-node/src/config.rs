@@ -364,6 +364,8 @@ pub struct NodeConfig {
     pub limits: Limits,
     /// Contract wallets (`[contract_wallets]`).
     pub contract_wallets: ContractWalletsConfig,
+    /// The data backpack (`[backpack]`).
+    pub backpack: crate::backpack::BackpackConfig,
 }
 
 impl std::fmt::Debug for NodeConfig {
@@ -390,6 +392,7 @@ impl std::fmt::Debug for NodeConfig {
             .field("verify", &self.verify)
             .field("limits", &self.limits)
             .field("contract_wallets", &self.contract_wallets)
+            .field("backpack", &self.backpack)
             .finish()
     }
 }
@@ -429,6 +432,8 @@ pub struct Settings {
     /// (`unsupported_derived_via`). How long their answers are cached is
     /// [`Policy::contract_wallet_recheck`] in `policy`.
     pub contract_wallets: Option<ContractWalletSettings>,
+    /// The data backpack.
+    pub backpack: crate::backpack::BackpackNodeSettings,
 }
 
 impl std::fmt::Debug for Settings {
@@ -537,6 +542,7 @@ impl NodeConfig {
             None => read_or_create_secret(&data_dir.join("network.key"))?,
         };
         let (worker_threads, blocking_threads) = self.threads();
+        let backpack = self.backpack.resolve(&data_dir)?;
         Ok(Settings {
             public_url,
             listen,
@@ -553,6 +559,7 @@ impl NodeConfig {
             verify,
             limits,
             contract_wallets,
+            backpack,
         })
     }
 }

@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod backpack;
 pub mod chain_limit;
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -71,6 +71,8 @@ struct Inner {
     revocation_limit: Option<RateLimiter>,
     /// The verifier's contract-wallet checks, also for revocations signed by contract wallets.
     contract_wallets: Option<Arc<dyn ContractWalletVerifier>>,
+    /// The data backpack, when the store keeps its metadata and it is enabled.
+    backpack: Option<sessionsig_backpack::routes::Backpack>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -121,6 +123,12 @@ impl AppState {
         if settings.require_network_nonce {
             auth = auth.require_network_nonce(nonce.clone());
         }
+        let backpack = crate::backpack::build(
+            &settings.backpack,
+            stores.backpack.clone(),
+            auth.clone(),
+            clock.clone(),
+        )?;
         Ok(AppState {
             inner: Arc::new(Inner {
                 public_url: settings.public_url.clone(),
@@ -140,8 +148,14 @@ impl AppState {
                     settings.limits.revocation_rate_max_clients,
                 ),
                 contract_wallets,
+                backpack,
             }),
         })
+    }
+
+    /// The data backpack, when this node serves it.
+    pub fn backpack(&self) -> Option<&sessionsig_backpack::routes::Backpack> {
+        self.inner.backpack.as_ref()
     }
 
     /// The authorizer (verifier, metrics, nonce rule): use it to protect more routes with
@@ -194,14 +208,22 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/revocations/{id}", get(get_revocation))
         .layer(middleware::from_fn_with_state(state.clone(), limit))
         .layer(middleware::from_fn(scope_client));
-    Router::new()
+    let mut app: Router = Router::new()
         .merge(v1)
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .with_state(state)
+        .with_state(state.clone());
+    if let Some(bp) = &state.inner.backpack {
+        // Not under the JSON routes' request timeout and concurrency cap: a transfer may be
+        // long and large; its bytes are bounded by the grants' caveats and the node's limits.
+        app = app.merge(
+            sessionsig_backpack::routes::router(bp.clone())
+                .layer(middleware::from_fn(scope_client)),
+        );
+    }
+    app.layer(middleware::from_fn_with_state(state, observe))
 }
 
 /// Count every request by route template and status, and time it.

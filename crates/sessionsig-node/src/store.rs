@@ -54,6 +54,9 @@ pub struct Stores {
     pub usage: Arc<dyn UsageStore>,
     /// Written by `POST /v1/revocations`, read by `GET /v1/revocations/{id}`.
     pub log: Arc<dyn RevocationLog>,
+    /// The backpack's metadata, traffic counters and replay table (`None` for the in-memory
+    /// store: no backpack).
+    pub backpack: Option<Arc<dyn sessionsig_store::backpack::BackpackStore>>,
     /// The store URL with any password removed (safe to print).
     pub description: String,
 }
@@ -74,6 +77,7 @@ impl Stores {
             revocations: m.clone(),
             usage: m.clone(),
             log: m,
+            backpack: None,
             description: "memory:".into(),
         }
     }
@@ -175,11 +179,13 @@ mod sql {
             }
             _ => crate::redact::redact_url(url),
         };
+        let backpack: Arc<dyn sessionsig_store::backpack::BackpackStore> = Arc::new(store.clone());
         let shared = Arc::new(Sql(store));
         Ok(Stores {
             revocations: shared.clone(),
             usage: shared.clone(),
             log: shared,
+            backpack: Some(backpack),
             description,
         })
     }
