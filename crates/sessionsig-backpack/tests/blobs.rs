@@ -516,3 +516,34 @@ fn a_dropped_upload_leaves_no_staging_file() {
         drop(tx);
     });
 }
+
+#[test]
+fn s3_prefixes_keep_deployments_apart() {
+    let server = common::S3Server::start();
+    let (a, b) = (server.store("deploy-a"), server.store("deploy-b/nested"));
+    run(async move {
+        let w = b
+            .put(generated(8, 500, 100), &PutCheck::default(), now())
+            .await
+            .unwrap();
+        assert_eq!(
+            a.size(&w.key).await.unwrap(),
+            None,
+            "not visible under another prefix"
+        );
+        // Cleaning up deployment A (nothing referenced, no grace) leaves B's blob alone.
+        let meta = Meta::sqlite();
+        let m: Arc<dyn BackpackStore> = Arc::new(meta.open());
+        let r = a
+            .reconcile(m, Duration::ZERO, now() + Duration::hours(1))
+            .await
+            .unwrap();
+        assert_eq!((r.scanned, r.deleted.len()), (0, 0));
+        assert_eq!(b.size(&w.key).await.unwrap(), Some(500));
+        let (got, _) = read_all(&b, &w.key, None).await;
+        assert_eq!(got, generated_vec(8, 500).await);
+    });
+    // The bytes really are under the prefix in the bucket (s3s-fs keeps keys as paths).
+    let under = server.root.path().join("backpack/deploy-b/nested");
+    assert!(under.is_dir(), "{}", under.display());
+}

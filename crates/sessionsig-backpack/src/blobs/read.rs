@@ -38,7 +38,8 @@ impl BlobStore {
         let mut opts = GetOptions::default();
         if let Some(r) = &range {
             if r.start >= r.end {
-                return Err(BlobError::RangeNotSatisfiable { size: 0 });
+                let size = self.size(key).await?.ok_or(BlobError::NotFound)?;
+                return Err(BlobError::RangeNotSatisfiable { size });
             }
             opts.range = Some(GetRange::Bounded(r.clone()));
         }
