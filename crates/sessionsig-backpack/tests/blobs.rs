@@ -547,3 +547,38 @@ fn s3_prefixes_keep_deployments_apart() {
     let under = server.root.path().join("backpack/deploy-b/nested");
     assert!(under.is_dir(), "{}", under.display());
 }
+
+#[test]
+fn a_damaged_local_blob_fails_the_read_instead_of_ending_early() {
+    run(async {
+        let (dir, store) = common::local_store();
+        let w = store
+            .put(generated(6, 600_000, 60_000), &PutCheck::default(), now())
+            .await
+            .unwrap();
+        let path = dir
+            .path()
+            .join("blobs")
+            .join(&w.key.as_str()[14..16])
+            .join(w.key.as_str());
+        // Damage from outside the node: the file loses its tail after the read began.
+        let r = store.get(&w.key, None).await.unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(300_000)
+            .unwrap();
+        let mut s = r.stream;
+        let mut n = 0;
+        let mut last = None;
+        while let Some(c) = s.next().await {
+            match c {
+                Ok(b) => n += b.len(),
+                Err(e) => last = Some(e.code()),
+            }
+        }
+        assert!(n <= 600_000);
+        assert_eq!(last, Some("blob_truncated"), "{n} bytes then the end");
+    });
+}
