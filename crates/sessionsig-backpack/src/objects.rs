@@ -35,7 +35,8 @@ use bytes::Bytes;
 use futures_util::Stream;
 use sessionsig::time::{Clock, Duration};
 use sessionsig_store::backpack::{
-    BackpackError, BackpackStore, NewObject, ObjectMeta, Precondition, PutCommitted,
+    BackpackError, BackpackStore, FolderPage, ListCursor, ListLimit, NewObject, ObjectMeta,
+    Precondition, PutCommitted,
 };
 use std::ops::Range;
 use std::sync::Arc;
@@ -269,6 +270,20 @@ impl Objects {
             let _ = self.blobs.delete(&key).await;
         }
         Ok(gone)
+    }
+
+    /// One page of a folder's direct objects and sub-folders (see
+    /// [`BackpackStore::list_folder`]).
+    pub async fn list(
+        &self,
+        owner: &str,
+        folder: &str,
+        limit: ListLimit,
+        cursor: Option<ListCursor>,
+    ) -> Result<FolderPage, ObjectError> {
+        let meta = Arc::clone(&self.meta);
+        let (o, f) = (owner.to_owned(), folder.to_owned());
+        Ok(blocking(move || meta.list_folder(&o, &f, limit, cursor.as_ref())).await?)
     }
 
     /// Delete unreferenced blobs and staging files older than the grace period: run at

@@ -516,3 +516,69 @@ fn a_dropped_upload_leaves_no_staging_file() {
         drop(tx);
     });
 }
+
+#[test]
+fn s3_prefixes_keep_deployments_apart() {
+    let server = common::S3Server::start();
+    let (a, b) = (server.store("deploy-a"), server.store("deploy-b/nested"));
+    run(async move {
+        let w = b
+            .put(generated(8, 500, 100), &PutCheck::default(), now())
+            .await
+            .unwrap();
+        assert_eq!(
+            a.size(&w.key).await.unwrap(),
+            None,
+            "not visible under another prefix"
+        );
+        // Cleaning up deployment A (nothing referenced, no grace) leaves B's blob alone.
+        let meta = Meta::sqlite();
+        let m: Arc<dyn BackpackStore> = Arc::new(meta.open());
+        let r = a
+            .reconcile(m, Duration::ZERO, now() + Duration::hours(1))
+            .await
+            .unwrap();
+        assert_eq!((r.scanned, r.deleted.len()), (0, 0));
+        assert_eq!(b.size(&w.key).await.unwrap(), Some(500));
+        let (got, _) = read_all(&b, &w.key, None).await;
+        assert_eq!(got, generated_vec(8, 500).await);
+    });
+    // The bytes really are under the prefix in the bucket (s3s-fs keeps keys as paths).
+    let under = server.root.path().join("backpack/deploy-b/nested");
+    assert!(under.is_dir(), "{}", under.display());
+}
+
+#[test]
+fn a_damaged_local_blob_fails_the_read_instead_of_ending_early() {
+    run(async {
+        let (dir, store) = common::local_store();
+        let w = store
+            .put(generated(6, 600_000, 60_000), &PutCheck::default(), now())
+            .await
+            .unwrap();
+        let path = dir
+            .path()
+            .join("blobs")
+            .join(&w.key.as_str()[14..16])
+            .join(w.key.as_str());
+        // Damage from outside the node: the file loses its tail after the read began.
+        let r = store.get(&w.key, None).await.unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(300_000)
+            .unwrap();
+        let mut s = r.stream;
+        let mut n = 0;
+        let mut last = None;
+        while let Some(c) = s.next().await {
+            match c {
+                Ok(b) => n += b.len(),
+                Err(e) => last = Some(e.code()),
+            }
+        }
+        assert!(n <= 600_000);
+        assert_eq!(last, Some("blob_truncated"), "{n} bytes then the end");
+    });
+}

@@ -2,7 +2,8 @@
 //! (streaming its body chunk by chunk) and is SIGKILLed in the middle; after the "restart" the
 //! object is the last acknowledged version or the one in flight — never torn — every listed
 //! object reads back with its digest, and reconciliation leaves exactly the referenced blobs.
-//! Run on SQLite + local disk and on PostgreSQL + a real S3-protocol server.
+//! Run on SQLite + local disk and on PostgreSQL + a real S3-protocol server (the child takes
+//! its S3 credentials from the standard `AWS_*` environment variables).
 //!
 //! Child processes are this test binary run again with `--exact child_process` and the job in
 //! `BPT_*` environment variables; `child_process` does nothing in a normal run.
@@ -52,7 +53,11 @@ impl BlobSide {
     fn env(&self) -> Vec<(&'static str, String)> {
         match self {
             BlobSide::Local(d) => vec![("BPT_DATA_DIR", d.path().display().to_string())],
-            BlobSide::S3(s) => vec![("BPT_S3_PORT", s.port.to_string())],
+            BlobSide::S3(s) => vec![
+                ("BPT_S3_PORT", s.port.to_string()),
+                ("AWS_ACCESS_KEY_ID", common::ACCESS_KEY.into()),
+                ("AWS_SECRET_ACCESS_KEY", common::SECRET_KEY.into()),
+            ],
         }
     }
 
@@ -275,11 +280,9 @@ fn child_process() {
                 prefix: "crash".into(),
                 endpoint: Some(format!("http://127.0.0.1:{port}")),
                 region: Some("us-east-1".into()),
-                credentials: Some(sessionsig_backpack::blobs::S3Credentials {
-                    access_key_id: common::ACCESS_KEY.into(),
-                    secret_access_key: common::SECRET_KEY.into(),
-                    session_token: None,
-                }),
+                // From the standard AWS environment variables the parent set, as a deployed
+                // node would take them.
+                credentials: None,
                 allow_http: true,
                 part_size: Some(5 * 1024 * 1024),
                 request_timeout: None,

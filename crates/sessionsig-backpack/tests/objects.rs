@@ -179,6 +179,27 @@ async fn put_get_replace_delete_cleans_up_blobs(s: Setup) {
     assert_eq!(read(&node, "/photos/a.jpg").await.0, v2);
     assert_eq!(s.garbage().await, 0);
 
+    let page = node
+        .list(
+            OWNER,
+            "/",
+            sessionsig_store::backpack::ListLimit::default(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.folders, ["/photos/"]);
+    let page = node
+        .list(
+            OWNER,
+            "/photos/",
+            sessionsig_store::backpack::ListLimit::default(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.entries.len(), 1);
+    assert_eq!(page.entries[0].etag, c2.object.etag);
     let gone = node
         .delete(OWNER, "/photos/a.jpg", &Precondition::None)
         .await

@@ -34,6 +34,7 @@ on_both_backends!(
     nonces_are_recorded_once_across_nodes,
     nonces_race_for_one_winner,
     referenced_blobs_are_found,
+    a_version_1_database_is_upgraded,
 );
 
 const ALICE: &str = "0xa11ce00000000000000000000000000000000001";
@@ -615,6 +616,45 @@ fn referenced_blobs_are_found(db: &Db) {
     let found = s.referenced_blobs(&keys).unwrap();
     assert_eq!(found, [x, format!("{ALICE}/y1")].into_iter().collect());
     assert!(s.referenced_blobs(&[]).unwrap().is_empty());
+}
+
+/// A database made by the previous release (schema version 1, with a revocation in it) gets
+/// the backpack tables at the next open, and keeps its data.
+fn a_version_1_database_is_upgraded(db: &Db) {
+    const MIGRATIONS_V1_SQLITE: &str = "CREATE TABLE sessionsig_migrations (
+        version INTEGER PRIMARY KEY, description TEXT NOT NULL,
+        applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')));
+        INSERT INTO sessionsig_migrations (version, description) VALUES (1, 'v1');
+        INSERT INTO sessionsig_usage_counters (counter, used) VALUES ('old', 7);";
+    const MIGRATIONS_V1_PG: &str = "CREATE TABLE sessionsig_migrations (
+        version integer PRIMARY KEY, description text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now());
+        INSERT INTO sessionsig_migrations (version, description) VALUES (1, 'v1');
+        INSERT INTO sessionsig_usage_counters (counter, used) VALUES ('old', 7);";
+    match db {
+        Db::Sqlite { dir, .. } => {
+            let c = rusqlite::Connection::open(dir.path().join("store.db")).unwrap();
+            c.execute_batch(include_str!("../migrations/sqlite/0001_init.sql"))
+                .unwrap();
+            c.execute_batch(MIGRATIONS_V1_SQLITE).unwrap();
+        }
+        Db::Postgres { url, schema } => {
+            let mut c = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
+            c.batch_execute(&format!(
+                "CREATE SCHEMA \"{schema}\"; SET search_path = \"{schema}\";"
+            ))
+            .unwrap();
+            c.batch_execute(include_str!("../migrations/postgres/0001_init.sql"))
+                .unwrap();
+            c.batch_execute(MIGRATIONS_V1_PG).unwrap();
+        }
+    }
+    let s = db.open();
+    use sessionsig_store::UsageStore;
+    assert_eq!(s.used("old").unwrap(), 7, "the old data is kept");
+    s.commit_put(&obj(ALICE, "/new", 4, "up-1"), &Precondition::None, None)
+        .unwrap();
+    assert_eq!(s.used_bytes(ALICE).unwrap(), 4);
 }
 
 // ---- child processes ---------------------------------------------------------------------

@@ -28,8 +28,14 @@
 //! chunk as it arrives; it holds at most one part (`part_size`, 8 MiB by default) being filled
 //! plus [`MAX_PARTS_IN_FLIGHT`] parts being sent, whatever the body's size. The digest and
 //! length are checked *before* the upload is completed, so a body that does not match its
-//! `Content-Digest` never exists under its key. [`BlobStore::get`] returns the backend's
-//! stream of chunks (an optional byte range), and fails the stream if the blob ends early.
+//! `Content-Digest` never exists under its key. [`BlobStore::get`] streams the blob (or one
+//! byte range of it) chunk by chunk — S3 through `object_store`'s response stream, local files
+//! through a small 256 KiB-per-read reader on the file `object_store` opened (measured 15×
+//! faster than its 8 KiB reads, see `read.rs`) — and fails the stream if the blob ends early.
+//!
+//! The staging-then-rename behaviour of the local backend is observed by the tests (only a
+//! `#n` file exists while an upload streams; the blob's name appears complete); the `fsync`s
+//! are `object_store`'s `with_fsync(true)` contract, read in its source.
 
 mod config;
 mod failure;

@@ -4,7 +4,7 @@ use super::{BlobError, BlobKey, BlobStore};
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
-use object_store::{GetOptions, GetRange};
+use object_store::{GetOptions, GetRange, GetResultPayload};
 use std::ops::Range;
 
 /// An open read: which bytes of the blob are coming, and the chunks.
@@ -38,7 +38,8 @@ impl BlobStore {
         let mut opts = GetOptions::default();
         if let Some(r) = &range {
             if r.start >= r.end {
-                return Err(BlobError::RangeNotSatisfiable { size: 0 });
+                let size = self.size(key).await?.ok_or(BlobError::NotFound)?;
+                return Err(BlobError::RangeNotSatisfiable { size });
             }
             opts.range = Some(GetRange::Bounded(r.clone()));
         }
@@ -59,7 +60,10 @@ impl BlobStore {
         let size = got.meta.size;
         let range = got.range.clone();
         let expected = range.end - range.start;
-        let inner = got.into_stream();
+        let inner = match got.payload {
+            GetResultPayload::File(file, _) => file_chunks(file, range.clone()).boxed(),
+            GetResultPayload::Stream(s) => s.map(|r| r.map_err(BlobError::from)).boxed(),
+        };
         let stream = counted(inner, expected).boxed();
         Ok(BlobRead {
             size,
@@ -69,10 +73,62 @@ impl BlobStore {
     }
 }
 
+/// Bytes read per blocking task from a local file. `object_store`'s own file stream reads
+/// 8 KiB per blocking task: measured here (debug build, a 256 MiB blob in the page cache) it
+/// took 0.8–0.95 s, this reader with 256 KiB chunks 0.04–0.06 s — so local reads use this
+/// small reader on the file `object_store` opened (S3 reads stay `object_store`'s stream).
+const FILE_CHUNK: usize = 256 * 1024;
+
+/// The bytes `range` of a local file, [`FILE_CHUNK`] at a time, each read on the blocking pool.
+fn file_chunks(
+    file: std::fs::File,
+    range: Range<u64>,
+) -> impl futures_util::Stream<Item = Result<Bytes, BlobError>> + Send + 'static {
+    let io = |e: std::io::Error| BlobError::Backend(format!("reading a blob: {e}"));
+    futures_util::stream::try_unfold(
+        (file, range.start, range.end, true),
+        move |(mut file, pos, end, first)| async move {
+            if pos >= end {
+                return Ok(None);
+            }
+            let want = usize::try_from(end - pos)
+                .unwrap_or(FILE_CHUNK)
+                .min(FILE_CHUNK);
+            let (file, buf) = tokio::task::spawn_blocking(move || {
+                use std::io::{Read, Seek, SeekFrom};
+                if first {
+                    file.seek(SeekFrom::Start(pos))?;
+                }
+                let mut buf = vec![0u8; want];
+                let mut filled = 0;
+                while filled < want {
+                    match file.read(&mut buf[filled..]) {
+                        Ok(0) => break,
+                        Ok(n) => filled += n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                buf.truncate(filled);
+                Ok((file, buf))
+            })
+            .await
+            .map_err(|e| BlobError::Backend(format!("reading a blob: {e}")))?
+            .map_err(io)?;
+            if buf.is_empty() {
+                // The file ended early: `counted` reports the truncation.
+                return Ok(None);
+            }
+            let next = pos + buf.len() as u64;
+            Ok(Some((Bytes::from(buf), (file, next, end, false))))
+        },
+    )
+}
+
 /// Pass the chunks through, and end with [`BlobError::Truncated`] if fewer than `expected`
 /// bytes came.
 fn counted(
-    inner: BoxStream<'static, object_store::Result<Bytes>>,
+    inner: BoxStream<'static, Result<Bytes, BlobError>>,
     expected: u64,
 ) -> impl futures_util::Stream<Item = Result<Bytes, BlobError>> + Send + 'static {
     futures_util::stream::unfold(
@@ -86,7 +142,7 @@ fn counted(
                     let seen = seen + b.len() as u64;
                     Some((Ok(b), (inner, seen, false)))
                 }
-                Some(Err(e)) => Some((Err(e.into()), (inner, seen, true))),
+                Some(Err(e)) => Some((Err(e), (inner, seen, true))),
                 None if seen < expected => Some((
                     Err(BlobError::Truncated {
                         expected,
