@@ -17,14 +17,18 @@
 #![deny(missing_docs)]
 
 pub mod ability;
+#[cfg(feature = "server")]
 pub mod blobs;
 pub mod digest;
 pub mod error;
+#[cfg(feature = "server")]
 pub mod gate;
 pub mod httpsig;
+#[cfg(feature = "server")]
 pub mod objects;
 pub mod path;
 pub mod resource;
+#[cfg(feature = "server")]
 pub mod routes;
 
 pub use ability::BackpackAbility;
