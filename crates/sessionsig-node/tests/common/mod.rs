@@ -4,6 +4,8 @@
 //! a loopback port, and an HTTP client for it.
 #![allow(dead_code)]
 
+pub mod procs;
+
 use serde_json::{json, Value};
 use sessionsig::auth_sig::{
     capacity_delegation_caveat, AuthSig, RevocationParams, RevocationTarget, SiweRecapParams,
