@@ -8,7 +8,7 @@
 //! arrives in chunks without holding it, and write the header for bodies it sends.
 //!
 //! The dictionary is parsed with the `sfv` crate (RFC 8941/9651, the same parser as the
-//! request signatures), not by splitting on `,` and `=`: byte sequences, parameters and
+//! request signatures, duplicate keys refused), not by splitting on `,` and `=`: byte sequences, parameters and
 //! whitespace rules are easy to get subtly wrong, and a parser that disagrees with the
 //! client's about which member is `sha-256` is a way to smuggle a body.
 
@@ -65,12 +65,9 @@ impl ContentDigest {
                 "longer than {MAX_HEADER_BYTES} bytes"
             )));
         }
-        let dict: sfv::Dictionary = sfv::Parser::new(value)
-            .with_version(sfv::Version::Rfc8941)
-            .parse()
-            .map_err(|e| {
-                Error::InvalidContentDigest(format!("not a structured dictionary: {e}"))
-            })?;
+        let dict = crate::httpsig::fields::parse_unique_dictionary(value).map_err(|e| {
+            Error::InvalidContentDigest(format!("not a valid structured dictionary: {e}"))
+        })?;
         let member = dict.get(SHA_256).ok_or_else(|| {
             Error::InvalidContentDigest("no sha-256 member (sha-256 is required)".into())
         })?;
@@ -234,6 +231,8 @@ mod tests {
             b"SHA-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:",
             b"sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:,",
             b"md5=:1B2M2Y8AsgTpgAmY7PhCfg==:",
+            // Two sha-256 members: which one is meant depends on the reader.
+            b"sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:, sha-256=:RK/0qy18MlBSVnWgjwz6lZEWjP/lF5HF9bvEF8FabDg=:",
         ] {
             let e = ContentDigest::parse_header_value(bad).unwrap_err();
             assert_eq!(

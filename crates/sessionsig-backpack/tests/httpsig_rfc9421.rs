@@ -417,6 +417,8 @@ fn each_policy_rule_has_its_own_code() {
         ("sig1=();created=\"1\"", "sig1=:AAAA:"),
         ("sig1=();keyid=1", "sig1=:AAAA:"),
         ("sig1=()", "sig2=:AAAA:"),
+        ("sig1=(), sig1=(\"@method\")", "sig1=:AAAA:"),
+        ("sig1=()", "sig1=:AAAA:, sig1=:AAAA:"),
         ("sig1=()", "sig1=\"AAAA\""),
     ] {
         let mut req = unsigned();

@@ -2,7 +2,7 @@
 //!
 //! One line per covered component, `"<name>": <value>`, then the `"@signature-params"` line
 //! with the canonical serialization of the inner list, lines joined by `\n` with none at the
-//! end. Values come from [`Component::value`]; a component that cannot be computed (a covered
+//! end. Values come from `Component::value`; a component that cannot be computed (a covered
 //! header the request lacks) makes the base impossible, which the caller reports.
 
 use super::component::Component;

@@ -53,11 +53,65 @@ fn combined(headers: &HeaderMap, name: &str) -> Result<Option<Vec<u8>>> {
     Ok(Some(out))
 }
 
-fn dictionary(name: &str, value: &[u8]) -> Result<sfv::Dictionary> {
-    let dict: sfv::Dictionary = sfv::Parser::new(value)
+/// A duplicate dictionary key, found by [`DuplicateKeys`].
+#[derive(Debug)]
+struct DuplicateKey(String);
+
+impl std::fmt::Display for DuplicateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "key `{}` appears more than once", self.0)
+    }
+}
+
+impl std::error::Error for DuplicateKey {}
+
+/// A dictionary visitor that only looks at keys and fails on the second occurrence of one.
+#[derive(Default)]
+struct DuplicateKeys(Vec<String>);
+
+impl<'de> sfv::visitor::DictionaryVisitor<'de> for DuplicateKeys {
+    type Out = ();
+    type Error = DuplicateKey;
+
+    fn entry(
+        &mut self,
+        key: &'de sfv::KeyRef,
+    ) -> std::result::Result<impl sfv::visitor::EntryVisitor<'de>, Self::Error> {
+        if self.0.iter().any(|k| k == key.as_str()) {
+            return Err(DuplicateKey(key.as_str().to_owned()));
+        }
+        self.0.push(key.as_str().to_owned());
+        Ok(sfv::visitor::Ignored)
+    }
+
+    fn finish(self) -> std::result::Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// Parse an RFC 8941 dictionary, refusing duplicate keys. RFC 8941 says the last one wins,
+/// but two members under one label (or two `sha-256` digests) mean two parties may read two
+/// different values; the backpack refuses instead of picking, as the Python implementation
+/// it is tested against does.
+pub(crate) fn parse_unique_dictionary(
+    value: &[u8],
+) -> std::result::Result<sfv::Dictionary, String> {
+    sfv::Parser::new(value)
+        .with_version(sfv::Version::Rfc8941)
+        .parse_dictionary_with_visitor(DuplicateKeys::default())
+        .map_err(|e| e.to_string())?;
+    sfv::Parser::new(value)
         .with_version(sfv::Version::Rfc8941)
         .parse()
-        .map_err(|e| malformed(format!("`{name}` is not a structured dictionary: {e}")))?;
+        .map_err(|e| e.to_string())
+}
+
+fn dictionary(name: &str, value: &[u8]) -> Result<sfv::Dictionary> {
+    let dict = parse_unique_dictionary(value).map_err(|e| {
+        malformed(format!(
+            "`{name}` is not a valid structured dictionary: {e}"
+        ))
+    })?;
     if dict.len() > MAX_SIGNATURES {
         return Err(malformed(format!(
             "`{name}` has more than {MAX_SIGNATURES} members"

@@ -21,10 +21,14 @@
 //! *canonical re-serialization* is part of what is signed, so the parser and the serializer
 //! must agree with every other implementation to the byte. `sfv` is maintained, implements
 //! RFC 8941/9651 completely and is tested against the official structured-field test suite.
-//! No RFC 9421 crate fitted: the maintained ones either pull in their own HTTP stack and
-//! crypto backend (aws-lc, openssl) or leave out the policy parts (created window, nonce,
-//! keyid binding) the backpack needs, and the RFC's own ed25519 example (Appendix B.2.6)
-//! pins this small implementation down byte for byte.
+//! No RFC 9421 crate is used: the ones looked at bring their own key types and crypto
+//! backend (`actpub-httpsig` is built on aws-lc-rs; `httpsig` has its own key handling), while
+//! the node already verifies ed25519 through the core's strict `SessionPublicKey`, and none of
+//! them carries the policy the backpack needs (created window, nonce, keyid = session key,
+//! required coverage). What remains — the signature base — is small, and is pinned down byte
+//! for byte by the RFC's own ed25519 example (Appendix B.2.6) and checked in both directions
+//! against an independent implementation (the `http-message-signatures` package from PyPI,
+//! `tests/httpsig_python.rs`).
 
 pub mod base;
 pub mod component;
