@@ -4,6 +4,7 @@
 //! a loopback port, and an HTTP client for it.
 #![allow(dead_code)]
 
+pub mod backpack;
 pub mod procs;
 
 use serde_json::{json, Value};

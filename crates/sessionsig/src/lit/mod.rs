@@ -19,6 +19,7 @@
 mod ability;
 mod acc;
 mod backpack;
+mod backpack_path;
 mod coverage;
 mod resource;
 
@@ -27,6 +28,9 @@ pub use acc::{
     canonical_conditions_json, decryption_resource, decryption_resource_for,
     hash_access_control_conditions, hash_conditions, ConditionKind, MAX_GROUP_DEPTH,
 };
-pub use backpack::{BackpackId, BackpackPath, MAX_PATH_LEN, MAX_SEGMENT_LEN};
+pub use backpack::BackpackId;
+pub use backpack_path::{
+    BackpackPath, PathError, MAX_PATH_BYTES, MAX_RAW_PATH_BYTES, MAX_SEGMENT_BYTES,
+};
 pub use coverage::{coverage, grants, Coverage, Grant, ANY_ABILITY};
 pub use resource::{LitResource, ResourceAbilityRequest, MAX_ID_LEN, WILDCARD};
