@@ -242,6 +242,30 @@ fn announce_contract_wallets(who: &str, description: Option<&str>) {
     }
 }
 
+/// Say which SIWE domains and chains AuthSigs are accepted for: the Lit-compatible default
+/// (any) lets an AuthSig signed on one site for another be used here.
+fn announce_siwe_policy(who: &str, c: &NodeConfig) {
+    match &c.accepted_domains {
+        Some(d) => eprintln!("{who}: AuthSigs accepted for SIWE domains {}", d.join(", ")),
+        None => eprintln!(
+            "{who}: note: AuthSigs are accepted for ANY SIWE domain (Lit-compatible default); \
+             set accepted_domains to refuse SIWE messages signed for other sites"
+        ),
+    }
+    match &c.accepted_chain_ids {
+        Some(ids) => eprintln!(
+            "{who}: AuthSigs accepted for SIWE chain ids {}",
+            ids.iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => eprintln!(
+            "{who}: note: AuthSigs are accepted for ANY SIWE chain id (set accepted_chain_ids)"
+        ),
+    }
+}
+
 fn warn_no_verify(verify: bool) {
     if !verify {
         eprintln!(
@@ -273,6 +297,7 @@ pub fn run_node(a: NodeArgs) -> Result<ExitCode> {
         c.network_secret_file = a.network_secret_file.clone();
     }
     let settings = c.resolve(a.common.insecure_no_verify)?;
+    announce_siwe_policy("sessionsig node", &c);
     let rt = runtime(settings.worker_threads, settings.blocking_threads)?;
     rt.block_on(async move {
         let signals = ShutdownSignals::install()?;
@@ -336,6 +361,7 @@ pub fn run_network_up(a: NetworkUpArgs) -> Result<ExitCode> {
         let verify = opts.base.verify.unwrap_or(true);
         let network = Network::bind(opts).await?;
         warn_no_verify(verify);
+        announce_siwe_policy("sessionsig network", &base);
         let store = network.store_description().to_owned();
         let contract_wallets = network.contract_wallets_description().map(str::to_owned);
         let n = network.urls().len();

@@ -20,6 +20,12 @@
 //! blocking_threads = 8                   # most threads verifying / waiting on the store at once
 //!                                        # (default: 2 × CPUs, at least 8)
 //! verify = true                          # false ONLY for load comparisons, with --insecure-no-verify
+//! accepted_domains = ["app.example", "https://wallet.example"]  # SIWE domains accepted (default: any)
+//! accepted_chain_ids = [1, 8453]         # SIWE chain ids accepted (default: any)
+//! max_session_auth_sig_lifetime_secs = 2592000  # session AuthSigs must expire within (0: no cap)
+//! max_delegation_lifetime_secs = 7776000 # delegation AuthSigs must expire within (0: no cap)
+//! nonce_max_age_secs = 86400             # with require_network_nonce: oldest nonce at use
+//! network_nonce_for_delegations = false  # with require_network_nonce: delegations, revocations too
 //!
 //! [limits]
 //! max_body_bytes = 65536
@@ -34,6 +40,8 @@
 //! revocation_burst = 20                  # POST /v1/revocations per client address at once;
 //! revocation_rate_per_minute = 60        # … regained per minute (0 in either: no limit);
 //! revocation_rate_max_clients = 10000    # … addresses tracked at most (see crate::rate_limit)
+//! max_concurrency_per_client = 256       # /v1 requests in flight per client address (default max_concurrency / 4)
+//! max_connections_per_client = 1024      # open connections per client address (default max_connections / 4)
 //!
 //! [contract_wallets]                     # AuthSigs signed by smart-contract wallets (EIP1271)
 //! rpc = { "1" = "https://eth.example/rpc", "8453" = "http://127.0.0.1:8545" }  # chain id → JSON-RPC URL
@@ -85,7 +93,7 @@
 use crate::error::{NodeError, Result};
 use crate::nonce::SECRET_LEN;
 use serde::Deserialize;
-use sessionsig::verify::{NodeIdentity, Policy};
+use sessionsig::verify::{AcceptedDomain, NodeIdentity, Policy};
 use sessionsig_rpc::JsonRpcContractWallets;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -122,6 +130,28 @@ pub struct Limits {
     pub revocation_rate_per_minute: u32,
     /// Most client addresses the revocation rate limit tracks (bounds its memory; at least 1).
     pub revocation_rate_max_clients: usize,
+    /// Most `/v1` requests in flight from one client address ([`crate::client_limit`]);
+    /// beyond, `429 client_overloaded`. Default: a quarter of `max_concurrency`.
+    pub max_concurrency_per_client: Option<usize>,
+    /// Most open connections from one client address; beyond, a new one is closed at once.
+    /// Default: a quarter of `max_connections`.
+    pub max_connections_per_client: Option<usize>,
+}
+
+impl Limits {
+    /// The per-client share of requests in flight (explicit, or a quarter of the node's).
+    pub fn concurrency_per_client(&self) -> usize {
+        self.max_concurrency_per_client
+            .unwrap_or(self.max_concurrency / 4)
+            .max(1)
+    }
+
+    /// The per-client share of open connections (explicit, or a quarter of the node's).
+    pub fn connections_per_client(&self) -> usize {
+        self.max_connections_per_client
+            .unwrap_or(self.max_connections / 4)
+            .max(1)
+    }
 }
 
 impl Default for Limits {
@@ -139,6 +169,8 @@ impl Default for Limits {
             revocation_burst: 20,
             revocation_rate_per_minute: 60,
             revocation_rate_max_clients: 10_000,
+            max_concurrency_per_client: None,
+            max_connections_per_client: None,
         }
     }
 }
@@ -364,6 +396,22 @@ pub struct NodeConfig {
     pub limits: Limits,
     /// Contract wallets (`[contract_wallets]`).
     pub contract_wallets: ContractWalletsConfig,
+    /// SIWE domains accepted in AuthSigs (`app.example` or `https://app.example`); absent:
+    /// any (Lit-compatible; the node says so at startup).
+    pub accepted_domains: Option<Vec<String>>,
+    /// SIWE chain ids accepted in AuthSigs; absent: any.
+    pub accepted_chain_ids: Option<Vec<u64>>,
+    /// Longest session AuthSig lifetime, seconds (default 30 days; 0: no cap and no
+    /// expiration required, as Lit).
+    pub max_session_auth_sig_lifetime_secs: Option<u64>,
+    /// Longest delegation AuthSig lifetime, seconds (default 90 days; 0: no cap).
+    pub max_delegation_lifetime_secs: Option<u64>,
+    /// With `require_network_nonce`: the oldest a session AuthSig's handshake nonce may be
+    /// when the session is used, seconds (default 86400).
+    pub nonce_max_age_secs: Option<u64>,
+    /// With `require_network_nonce`: carried delegations and posted revocations must carry a
+    /// nonce of this network too (default false).
+    pub network_nonce_for_delegations: Option<bool>,
 }
 
 impl std::fmt::Debug for NodeConfig {
@@ -390,6 +438,21 @@ impl std::fmt::Debug for NodeConfig {
             .field("verify", &self.verify)
             .field("limits", &self.limits)
             .field("contract_wallets", &self.contract_wallets)
+            .field("accepted_domains", &self.accepted_domains)
+            .field("accepted_chain_ids", &self.accepted_chain_ids)
+            .field(
+                "max_session_auth_sig_lifetime_secs",
+                &self.max_session_auth_sig_lifetime_secs,
+            )
+            .field(
+                "max_delegation_lifetime_secs",
+                &self.max_delegation_lifetime_secs,
+            )
+            .field("nonce_max_age_secs", &self.nonce_max_age_secs)
+            .field(
+                "network_nonce_for_delegations",
+                &self.network_nonce_for_delegations,
+            )
             .finish()
     }
 }
@@ -429,6 +492,10 @@ pub struct Settings {
     /// (`unsupported_derived_via`). How long their answers are cached is
     /// [`Policy::contract_wallet_recheck`] in `policy`.
     pub contract_wallets: Option<ContractWalletSettings>,
+    /// With `require_network_nonce`: the oldest a handshake nonce may be when it is used.
+    pub nonce_max_age: Duration,
+    /// With `require_network_nonce`: delegations and revocations need a network nonce too.
+    pub network_nonce_for_delegations: bool,
 }
 
 impl std::fmt::Debug for Settings {
@@ -445,6 +512,11 @@ impl std::fmt::Debug for Settings {
             .field("verify", &self.verify)
             .field("limits", &self.limits)
             .field("contract_wallets", &self.contract_wallets)
+            .field("nonce_max_age", &self.nonce_max_age)
+            .field(
+                "network_nonce_for_delegations",
+                &self.network_nonce_for_delegations,
+            )
             .finish()
     }
 }
@@ -526,8 +598,50 @@ impl NodeConfig {
                 DEFAULT_CONTRACT_WALLET_RECHECK_SECS,
                 "contract_wallets.recheck_secs",
             )?,
+            accepted_domains: match &self.accepted_domains {
+                Some(list) => Some(
+                    list.iter()
+                        .map(|d| {
+                            AcceptedDomain::parse(d)
+                                .map_err(|e| NodeError::Config(format!("accepted_domains: {e}")))
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                ),
+                None => None,
+            },
+            accepted_chain_ids: self.accepted_chain_ids.clone(),
+            max_session_auth_sig_lifetime: cap(secs(
+                self.max_session_auth_sig_lifetime_secs,
+                30 * 86_400,
+                "max_session_auth_sig_lifetime_secs",
+            )?),
+            max_delegation_lifetime: cap(secs(
+                self.max_delegation_lifetime_secs,
+                90 * 86_400,
+                "max_delegation_lifetime_secs",
+            )?),
             ..Policy::default()
         };
+        if policy.accepted_domains.as_ref().is_some_and(Vec::is_empty)
+            || policy
+                .accepted_chain_ids
+                .as_ref()
+                .is_some_and(Vec::is_empty)
+        {
+            return Err(NodeError::Config(
+                "accepted_domains and accepted_chain_ids, when given, list at least one entry \
+                 (leave them out to accept any)"
+                    .into(),
+            ));
+        }
+        let nonce_max_age = secs(self.nonce_max_age_secs, 86_400, "nonce_max_age_secs")?;
+        let require_network_nonce = self.require_network_nonce.unwrap_or(false);
+        let network_nonce_for_delegations = self.network_nonce_for_delegations.unwrap_or(false);
+        if network_nonce_for_delegations && !require_network_nonce {
+            return Err(NodeError::Config(
+                "network_nonce_for_delegations needs require_network_nonce".into(),
+            ));
+        }
         let nonce_ttl = secs(self.nonce_ttl_secs, 600, "nonce_ttl_secs")?;
         if nonce_ttl <= Duration::ZERO {
             return Err(NodeError::Config("nonce_ttl_secs must be positive".into()));
@@ -546,15 +660,22 @@ impl NodeConfig {
             network_secret,
             policy,
             nonce_ttl,
-            require_network_nonce: self.require_network_nonce.unwrap_or(false),
+            require_network_nonce,
             cache_capacity: self.cache_capacity.unwrap_or(10_000).max(1),
             worker_threads,
             blocking_threads,
             verify,
             limits,
             contract_wallets,
+            nonce_max_age,
+            network_nonce_for_delegations,
         })
     }
+}
+
+/// A lifetime cap from seconds: 0 means no cap.
+fn cap(d: Duration) -> Option<Duration> {
+    (d > Duration::ZERO).then_some(d)
 }
 
 impl NodeConfig {
@@ -590,6 +711,9 @@ fn check_limits(l: &Limits) -> Result<()> {
     }
     if l.revocation_rate_max_clients == 0 {
         return bad("revocation_rate_max_clients must be positive");
+    }
+    if l.max_concurrency_per_client == Some(0) || l.max_connections_per_client == Some(0) {
+        return bad("max_concurrency_per_client and max_connections_per_client must be positive");
     }
     Ok(())
 }
