@@ -19,15 +19,23 @@ pub(crate) struct Migration {
 }
 
 /// Every migration, oldest first.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "revocations and usage counters",
-    sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
-    postgres: include_str!("../migrations/postgres/0001_init.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "revocations and usage counters",
+        sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
+        postgres: include_str!("../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "bounded revocations and shared rate limits",
+        sqlite: include_str!("../migrations/sqlite/0002_bounded_revocations_shared_limits.sql"),
+        postgres: include_str!("../migrations/postgres/0002_bounded_revocations_shared_limits.sql"),
+    },
+];
 
 /// The schema version this build creates.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 #[cfg(test)]
 mod tests {
