@@ -2,7 +2,7 @@
 
 use crate::args::RequestArg;
 use crate::error::{CliError, CliResult};
-use crate::io::{print_line, read_file, read_secret_file};
+use crate::io::{print_line, read_secret_file};
 use sessionsig::auth_sig::{capacity_delegation_caveat, AuthSig, SiweRecapParams};
 use sessionsig::recap::{Capability, Caveat};
 use sessionsig::session::SessionKeyPair;

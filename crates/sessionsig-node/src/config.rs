@@ -26,6 +26,7 @@
 //! max_delegation_lifetime_secs = 7776000 # delegation AuthSigs must expire within (0: no cap)
 //! nonce_max_age_secs = 86400             # with require_network_nonce: oldest nonce at use
 //! network_nonce_for_delegations = false  # with require_network_nonce: delegations, revocations too
+//! prune_interval_secs = 3600             # delete expired revocations and idle rate-limit buckets (0: never)
 //!
 //! [limits]
 //! max_body_bytes = 65536
@@ -412,6 +413,9 @@ pub struct NodeConfig {
     /// With `require_network_nonce`: carried delegations and posted revocations must carry a
     /// nonce of this network too (default false).
     pub network_nonce_for_delegations: Option<bool>,
+    /// How often expired revocations and full rate-limit buckets are deleted from the store,
+    /// seconds (default 3600; 0: never).
+    pub prune_interval_secs: Option<u64>,
 }
 
 impl std::fmt::Debug for NodeConfig {
@@ -453,6 +457,7 @@ impl std::fmt::Debug for NodeConfig {
                 "network_nonce_for_delegations",
                 &self.network_nonce_for_delegations,
             )
+            .field("prune_interval_secs", &self.prune_interval_secs)
             .finish()
     }
 }
@@ -496,6 +501,8 @@ pub struct Settings {
     pub nonce_max_age: Duration,
     /// With `require_network_nonce`: delegations and revocations need a network nonce too.
     pub network_nonce_for_delegations: bool,
+    /// How often the store is pruned (`None`: never).
+    pub prune_interval: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -669,6 +676,10 @@ impl NodeConfig {
             contract_wallets,
             nonce_max_age,
             network_nonce_for_delegations,
+            prune_interval: match self.prune_interval_secs.unwrap_or(3600) {
+                0 => None,
+                n => Some(std::time::Duration::from_secs(n)),
+            },
         })
     }
 }

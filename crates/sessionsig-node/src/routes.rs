@@ -5,7 +5,7 @@
 //! | `GET` | `/v1/handshake` | `{"nodeUrl","nodeVersion","nodes","nonce","nonceExpiresAt","requireNetworkNonce"}`: this node, the network, a fresh stateless nonce |
 //! | `POST` | `/v1/authorize` | body `{"sessionSig": <SessionSig object>, "resource": "lit-pkp://*", "ability": "pkp-signing"}` → 200 verified session JSON, or 401/403/503 `{code,error}`. `resource`/`ability` go together; without them the SessionSig is checked as a whole |
 //! | `GET` | `/v1/session` | behind [`RequireSessionSig`]: the verified session of the `Authorization: SessionSig …` header |
-//! | `POST` | `/v1/revocations` | body: a signed revocation (an AuthSig whose SIWE URI is `lit:revocation:<target>`) → 201 (new) / 200 (known) `{"id","issuer","revokedAt","hash"}`; per client address at most `revocation_burst` at once and `revocation_rate_per_minute` more per minute, beyond `429 rate_limited` with `Retry-After` ([`crate::rate_limit`]) |
+//! | `POST` | `/v1/revocations` | body: a signed revocation (an AuthSig whose SIWE URI is `lit:revocation:<target>`) → 201 (new) / 200 (known) `{"id","issuer","revokedAt","hash"}`; per client address at most `revocation_burst` at once and `revocation_rate_per_minute` more per minute across every node sharing the store, beyond `429 rate_limited` with `Retry-After` ([`crate::rate_limit`]) |
 //! | `GET` | `/v1/revocations/{id}[?grantedBy=0x…]` | `id` = `session-key:<hex>` or `auth-sig:0x<hash>` → 200 `{"id","note","revocations":[{"issuer","revokedAt","revocation","takesEffectOn"}]}` or 404 when nobody revoked it. A revocation only takes effect on grants its issuer signed; with `grantedBy` (the wallet that granted the target) the answer adds `"grantedBy"`, `"revoked": true/false` (200 either way) and `"effective"` per revocation |
 //! | `GET` | `/healthz` | 200 `{"status":"ok",…}` when the store answers, else 503 |
 //! | `GET` | `/metrics` | Prometheus text exposition ([`crate::metrics`]) |
@@ -75,6 +75,8 @@ struct Inner {
     contract_wallets: Option<Arc<dyn ContractWalletVerifier>>,
     /// Revocations must carry a network nonce no older than this (when set).
     revocation_nonce: Option<(NonceKey, time::Duration)>,
+    /// How long after it is recorded a revocation can still matter (`None`: forever).
+    revocation_horizon: Option<time::Duration>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -154,6 +156,7 @@ impl AppState {
                 ),
                 contract_wallets,
                 revocation_nonce,
+                revocation_horizon: revocation_horizon(&settings.policy),
             }),
         })
     }
@@ -172,6 +175,11 @@ impl AppState {
     /// The stores.
     pub fn stores(&self) -> &Stores {
         &self.inner.stores
+    }
+
+    /// The node's current time (its clock).
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.inner.clock.now()
     }
 
     /// The public URL.
@@ -268,21 +276,54 @@ async fn limit(State(st): State<AppState>, req: axum::extract::Request, next: Ne
     }
 }
 
-/// The per-client rate limit of `POST /v1/revocations`, before anything is read or verified.
+/// How long after it is recorded a revocation can still refuse something: every AuthSig it
+/// can name was issued at most `skew` after it and lives at most the longest AuthSig lifetime
+/// cap (`None` when either kind is uncapped: then revocations are kept forever).
+pub fn revocation_horizon(policy: &sessionsig::verify::Policy) -> Option<time::Duration> {
+    let longest = policy
+        .max_session_auth_sig_lifetime?
+        .max(policy.max_delegation_lifetime?);
+    longest.checked_add(policy.skew.checked_mul(2)?)
+}
+
+/// The per-client rate limit of `POST /v1/revocations`, before anything is read or verified:
+/// this node's bucket first (no store round trip for a client already over it here), then
+/// the client's bucket in the shared store, which every node of the network charges.
 async fn limit_revocations(
     State(st): State<AppState>,
     req: axum::extract::Request,
     next: Next,
 ) -> Response {
     if let Some(limiter) = &st.inner.revocation_limit {
-        if let Err(wait) = limiter.check(client_of(&req), st.inner.clock.now()) {
-            let m = &st.inner.metrics;
-            m.rate_limited("/v1/revocations");
-            m.revocation("rate_limited");
-            return NodeError::RateLimited {
-                retry_after_secs: retry_after_secs(wait),
+        let client = client_of(&req);
+        let now = st.inner.clock.now();
+        let local = limiter.check(client, now).err();
+        let shared = match local {
+            Some(wait) => Ok(Some(wait)),
+            None => {
+                let log = st.inner.stores.log.clone();
+                let (burst, per_minute) = (
+                    st.inner.limits.revocation_burst,
+                    st.inner.limits.revocation_rate_per_minute,
+                );
+                tokio::task::spawn_blocking(move || log.take_token(client, now, burst, per_minute))
+                    .await
+                    .map_err(|e| NodeError::Internal(format!("rate limit task: {e}")))
+                    .and_then(|r| r.map_err(NodeError::from))
             }
-            .into_response();
+        };
+        match shared {
+            Ok(None) => {}
+            Ok(Some(wait)) => {
+                let m = &st.inner.metrics;
+                m.rate_limited("/v1/revocations");
+                m.revocation("rate_limited");
+                return NodeError::RateLimited {
+                    retry_after_secs: retry_after_secs(wait),
+                }
+                .into_response();
+            }
+            Err(e) => return e.into_response(),
         }
     }
     next.run(req).await
@@ -414,6 +455,7 @@ async fn post_revocation_inner(st: &AppState, headers: &HeaderMap, body: Body) -
     let log = st.inner.stores.log.clone();
     let client = client_scope::current();
     let revocation_nonce = st.inner.revocation_nonce.clone();
+    let horizon = st.inner.revocation_horizon;
     // On the blocking pool: a contract wallet's signature is checked over blocking JSON-RPC.
     let (record, new, hash) = tokio::task::spawn_blocking(move || -> Result<_> {
         let policy = AuthSigPolicy {
@@ -424,7 +466,8 @@ async fn post_revocation_inner(st: &AppState, headers: &HeaderMap, body: Body) -
         if let Some((key, max_age)) = &revocation_nonce {
             check_revocation_nonce(key, &signed, now, *max_age, policy.skew)?;
         }
-        let (record, new) = log.record(&v, &signed, now)?;
+        let keep_until = horizon.and_then(|h| now.checked_add(h));
+        let (record, new) = log.record(&v, &signed, now, keep_until)?;
         Ok((record, new, v.hash))
     })
     .await

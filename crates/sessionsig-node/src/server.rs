@@ -84,7 +84,32 @@ impl Node {
         F: Future<Output = ()> + Send,
     {
         let app = router(self.state.clone());
-        serve_router(self.listener, app, &self.settings, shutdown).await
+        let pruner = self
+            .settings
+            .prune_interval
+            .map(|every| tokio::spawn(prune_every(self.state.clone(), every)));
+        let served = serve_router(self.listener, app, &self.settings, shutdown).await;
+        if let Some(p) = pruner {
+            p.abort();
+        }
+        served
+    }
+}
+
+/// Delete expired revocations and idle rate-limit buckets every `every` (the first time at
+/// once), on the blocking pool; a failing store is tried again next time.
+async fn prune_every(state: AppState, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let log = state.stores().log.clone();
+        let now = state.now();
+        match tokio::task::spawn_blocking(move || log.prune(now)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => eprintln!("sessionsig node: pruning the store failed: {e}"),
+            Err(e) => eprintln!("sessionsig node: pruning task: {e}"),
+        }
     }
 }
 

@@ -38,9 +38,14 @@ struct Proc {
 }
 
 impl Proc {
-    /// Start a node with this TOML (besides `public_url`, `data_dir`, `store`), wait until it
-    /// prints its URL (it does once `/healthz` answers).
+    /// Start a node on a `memory:` store with this TOML (besides `public_url`, `data_dir`,
+    /// `store`), wait until it prints its URL (it does once `/healthz` answers).
     async fn start(toml: &str) -> Proc {
+        Self::start_on("store = \"memory:\"\n", toml).await
+    }
+
+    /// The same on the store given by `store` (TOML lines).
+    async fn start_on(store: &str, toml: &str) -> Proc {
         let dir = tempfile::tempdir().expect("tempdir");
         let secret = dir.path().join("network.key");
         std::fs::write(&secret, hex::encode(SECRET)).expect("secret");
@@ -55,7 +60,7 @@ impl Proc {
             std::fs::write(
                 &config,
                 format!(
-                    "public_url = \"{url}\"\nstore = \"memory:\"\nnetwork_secret_file = \"{}\"\n{toml}",
+                    "public_url = \"{url}\"\n{store}network_secret_file = \"{}\"\n{toml}",
                     secret.display()
                 ),
             )
@@ -305,7 +310,14 @@ async fn session_auth_sigs_that_never_expire_are_refused_by_default() {
             issued,
             Some(issued + Duration::days(36_525)),
         );
-        let (s, v) = authorize_at(&c, &node.url, &node.url, &key, &[forever.clone()]).await;
+        let (s, v) = authorize_at(
+            &c,
+            &node.url,
+            &node.url,
+            &key,
+            std::slice::from_ref(&forever),
+        )
+        .await;
         assert_eq!((s, code(&v)), (401, "auth_sig_no_expiration"), "{v}");
         let (s, v) = authorize_at(&c, &node.url, &node.url, &key, &[century]).await;
         assert_eq!((s, code(&v)), (401, "auth_sig_lifetime_too_long"), "{v}");
@@ -340,7 +352,14 @@ async fn siwe_domains_and_chain_ids_are_checked_when_listed() {
         let phished = auth(&owner, &key, "evil.example", "testnonce0001", issued, exp);
         let (s, v) = authorize_at(&c, &strict.url, &strict.url, &key, &[good]).await;
         assert_eq!(s, 200, "{v}");
-        let (s, v) = authorize_at(&c, &strict.url, &strict.url, &key, &[phished.clone()]).await;
+        let (s, v) = authorize_at(
+            &c,
+            &strict.url,
+            &strict.url,
+            &key,
+            std::slice::from_ref(&phished),
+        )
+        .await;
         assert_eq!((s, code(&v)), (401, "siwe_domain_not_accepted"), "{v}");
         // The Lit-compatible default accepts any domain.
         let (s, v) = authorize_at(&c, &open.url, &open.url, &key, &[phished]).await;
@@ -368,7 +387,14 @@ async fn node_address_must_be_this_nodes_url_not_just_its_host_and_port() {
             Some(now() + Duration::hours(1)),
         );
         let hp = node.url.trim_start_matches("http://").to_owned();
-        let (s, v) = authorize_at(&c, &node.url, &node.url, &key, &[session.clone()]).await;
+        let (s, v) = authorize_at(
+            &c,
+            &node.url,
+            &node.url,
+            &key,
+            std::slice::from_ref(&session),
+        )
+        .await;
         assert_eq!(s, 200, "{v}");
         for other in [
             format!("https://{hp}"),
@@ -376,7 +402,8 @@ async fn node_address_must_be_this_nodes_url_not_just_its_host_and_port() {
             format!("http://{hp}/admin"),
             format!("http://{hp}/?node=1"),
         ] {
-            let (s, v) = authorize_at(&c, &node.url, &other, &key, &[session.clone()]).await;
+            let (s, v) =
+                authorize_at(&c, &node.url, &other, &key, std::slice::from_ref(&session)).await;
             assert_eq!((s, code(&v)), (401, "wrong_node"), "{other}: {v}");
         }
     })
@@ -512,6 +539,106 @@ async fn one_client_holding_connections_does_not_lock_out_another() {
     .expect("bounded");
 }
 
+// ------------------------------------------------------------------------------- item 7
+
+fn pg_store(pg: &PgSchema) -> String {
+    format!("store = \"{}\"\nstore_schema = \"{}\"\n", pg.url, pg.schema)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_revocation_rate_limit_holds_across_the_network() {
+    bounded(async {
+        let pg = PgSchema::new();
+        let limits = "[limits]\nrevocation_burst = 2\nrevocation_rate_per_minute = 1\n";
+        // The first node creates the schema; then two more on the same one.
+        let mut nodes = vec![Proc::start_on(&pg_store(&pg), limits).await];
+        for _ in 0..2 {
+            nodes.push(Proc::start_on(&pg_store(&pg), limits).await);
+        }
+        let c = client();
+        let mut statuses = Vec::new();
+        for i in 0..6u8 {
+            let node = &nodes[usize::from(i) % 3];
+            let target = RevocationTarget::AuthSig(alloy_primitives::B256::repeat_byte(i + 1));
+            let rev = serde_json::to_value(revocation(&wallet(0x70 + i), &target)).expect("json");
+            let (s, v) = post(&c, &node.url, "/v1/revocations", &rev).await;
+            assert!(
+                s == 201 || (s == 429 && code(&v) == "rate_limited"),
+                "{s} {v}"
+            );
+            statuses.push(s);
+        }
+        // Two in all (the burst), not two per node.
+        assert_eq!(statuses, [201, 201, 429, 429, 429, 429]);
+    })
+    .await
+    .expect("bounded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocations_go_once_what_they_revoke_cannot_be_valid() {
+    bounded(async {
+        let pg = PgSchema::new();
+        // Every AuthSig lives at most one second here, no skew: a revocation matters for one
+        // second after it is recorded; the store is pruned every second.
+        let node = Proc::start_on(
+            &pg_store(&pg),
+            "skew_secs = 0\nmax_session_auth_sig_lifetime_secs = 1\n\
+             max_delegation_lifetime_secs = 1\nprune_interval_secs = 1\n",
+        )
+        .await;
+        let kept = Proc::start_on(
+            &pg_store(&pg),
+            "max_session_auth_sig_lifetime_secs = 0\nprune_interval_secs = 1\n",
+        )
+        .await;
+        let c = client();
+        let short = RevocationTarget::AuthSig(alloy_primitives::B256::repeat_byte(0xd1));
+        let forever = RevocationTarget::AuthSig(alloy_primitives::B256::repeat_byte(0xd2));
+        let rev = serde_json::to_value(revocation(&wallet(0xd1), &short)).expect("json");
+        assert_eq!(post(&c, &node.url, "/v1/revocations", &rev).await.0, 201);
+        // Recorded on the node without lifetime caps: kept forever.
+        let rev = serde_json::to_value(revocation(&wallet(0xd2), &forever)).expect("json");
+        assert_eq!(post(&c, &kept.url, "/v1/revocations", &rev).await.0, 201);
+        let path = format!("/v1/revocations/{}", short.id());
+        // Wait (bounded) until the pruner has deleted it.
+        loop {
+            let (s, v) = get(&c, &node.url, &path, None).await;
+            match s {
+                200 => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+                404 => break,
+                other => panic!("{other} {v}"),
+            }
+        }
+        // The row is gone from the database; the uncapped one is still there after a prune.
+        let (url, schema) = (pg.url.clone(), pg.schema.clone());
+        let rows: Vec<String> = tokio::task::spawn_blocking(move || {
+            let mut db = postgres::Client::connect(&url, postgres::NoTls).expect("pg");
+            db.query(
+                &format!("SELECT target FROM \"{schema}\".sessionsig_revocations"),
+                &[],
+            )
+            .expect("query")
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+        })
+        .await
+        .expect("join");
+        assert_eq!(rows, vec![forever.id()]);
+        let (s, _) = get(
+            &c,
+            &node.url,
+            &format!("/v1/revocations/{}", forever.id()),
+            None,
+        )
+        .await;
+        assert_eq!(s, 200);
+    })
+    .await
+    .expect("bounded");
+}
+
 // ------------------------------------------------------------------------------- item 8
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -549,7 +676,8 @@ async fn a_week_old_nonce_with_a_back_dated_siwe_is_refused() {
             now() - Duration::seconds(5),
             Some(now() + Duration::hours(1)),
         );
-        let (s, v) = authorize_at(&c, &node.url, &node.url, &key, &[good.clone()]).await;
+        let (s, v) =
+            authorize_at(&c, &node.url, &node.url, &key, std::slice::from_ref(&good)).await;
         assert_eq!(s, 200, "{v}");
         // Delegations need a network nonce too on this node.
         let mut cap = Capability::new();

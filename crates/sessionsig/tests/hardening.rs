@@ -311,7 +311,7 @@ fn delegations_have_their_own_cap() {
     );
     let v = verifier(Policy::default());
     assert_eq!(
-        code(&v, &simple(&Siwe::default(), &[long.clone()])),
+        code(&v, &simple(&Siwe::default(), std::slice::from_ref(&long))),
         "auth_sig_lifetime_too_long"
     );
     assert_eq!(
