@@ -95,6 +95,31 @@ pub struct CommonArgs {
     /// seconds (default 300; 0: every time).
     #[arg(long, value_name = "SECS")]
     pub contract_wallet_recheck_secs: Option<u64>,
+    /// Accept AuthSigs only for this SIWE domain (`app.example`, or `https://app.example` for
+    /// that scheme only); repeat for more. Default: any (Lit-compatible).
+    #[arg(long = "accepted-domain", value_name = "DOMAIN")]
+    pub accepted_domains: Vec<String>,
+    /// Accept AuthSigs only for this SIWE chain id; repeat for more. Default: any.
+    #[arg(long = "accepted-chain-id", value_name = "ID")]
+    pub accepted_chain_ids: Vec<u64>,
+    /// Longest session AuthSig lifetime in seconds (default 30 days; 0: no cap, no
+    /// expiration required).
+    #[arg(long, value_name = "SECS")]
+    pub max_session_auth_sig_lifetime: Option<u64>,
+    /// Longest delegation AuthSig lifetime in seconds (default 90 days; 0: no cap).
+    #[arg(long, value_name = "SECS")]
+    pub max_delegation_lifetime: Option<u64>,
+    /// With --require-network-nonce: the oldest a handshake nonce may be at use, in seconds
+    /// (default 86400).
+    #[arg(long, value_name = "SECS")]
+    pub nonce_max_age: Option<u64>,
+    /// With --require-network-nonce: carried delegations and posted revocations need a
+    /// network nonce too.
+    #[arg(long)]
+    pub network_nonce_for_delegations: bool,
+    /// Most /v1 requests in flight from one client address (default: max concurrency / 4).
+    #[arg(long, value_name = "N")]
+    pub max_concurrency_per_client: Option<usize>,
 }
 
 impl CommonArgs {
@@ -147,6 +172,27 @@ impl CommonArgs {
         }
         if self.no_verify {
             c.verify = Some(false);
+        }
+        if !self.accepted_domains.is_empty() {
+            c.accepted_domains = Some(self.accepted_domains.clone());
+        }
+        if !self.accepted_chain_ids.is_empty() {
+            c.accepted_chain_ids = Some(self.accepted_chain_ids.clone());
+        }
+        if self.max_session_auth_sig_lifetime.is_some() {
+            c.max_session_auth_sig_lifetime_secs = self.max_session_auth_sig_lifetime;
+        }
+        if self.max_delegation_lifetime.is_some() {
+            c.max_delegation_lifetime_secs = self.max_delegation_lifetime;
+        }
+        if self.nonce_max_age.is_some() {
+            c.nonce_max_age_secs = self.nonce_max_age;
+        }
+        if self.network_nonce_for_delegations {
+            c.network_nonce_for_delegations = Some(true);
+        }
+        if self.max_concurrency_per_client.is_some() {
+            c.limits.max_concurrency_per_client = self.max_concurrency_per_client;
         }
         for entry in self.eth_rpc.iter().filter(|e| !e.is_empty()) {
             c.contract_wallets.set_from_flag(entry)?;
@@ -395,6 +441,47 @@ mod tests {
         Args::try_parse_from(std::iter::once("node").chain(args.iter().copied()))
             .unwrap()
             .common
+    }
+
+    #[test]
+    fn hardening_flags_reach_the_config() {
+        let c = parse(&[
+            "--accepted-domain",
+            "app.example",
+            "--accepted-domain",
+            "https://wallet.example",
+            "--accepted-chain-id",
+            "1",
+            "--max-session-auth-sig-lifetime",
+            "3600",
+            "--max-delegation-lifetime",
+            "0",
+            "--nonce-max-age",
+            "600",
+            "--network-nonce-for-delegations",
+            "--max-concurrency-per-client",
+            "7",
+        ])
+        .load()
+        .unwrap();
+        assert_eq!(
+            c.accepted_domains.as_deref(),
+            Some(
+                &[
+                    "app.example".to_owned(),
+                    "https://wallet.example".to_owned()
+                ][..]
+            )
+        );
+        assert_eq!(c.accepted_chain_ids.as_deref(), Some(&[1][..]));
+        assert_eq!(c.max_session_auth_sig_lifetime_secs, Some(3600));
+        assert_eq!(c.max_delegation_lifetime_secs, Some(0));
+        assert_eq!(c.nonce_max_age_secs, Some(600));
+        assert_eq!(c.network_nonce_for_delegations, Some(true));
+        assert_eq!(c.limits.max_concurrency_per_client, Some(7));
+        // Without flags, nothing is set: the defaults of NodeConfig::resolve apply.
+        let c = parse(&[]).load().unwrap();
+        assert!(c.accepted_domains.is_none() && c.accepted_chain_ids.is_none());
     }
 
     #[test]

@@ -947,6 +947,51 @@ mod tests {
     }
 
     #[test]
+    fn hardening_settings_have_defaults_and_refusals() {
+        let d = tempfile::tempdir().unwrap();
+        let s = base(d.path()).resolve(false).unwrap();
+        assert_eq!(
+            s.policy.max_session_auth_sig_lifetime,
+            Some(Duration::days(30))
+        );
+        assert_eq!(s.policy.max_delegation_lifetime, Some(Duration::days(90)));
+        assert!(s.policy.accepted_domains.is_none() && s.policy.accepted_chain_ids.is_none());
+        assert_eq!(s.nonce_max_age, Duration::days(1));
+        assert!(!s.network_nonce_for_delegations);
+        assert_eq!(s.prune_interval, Some(std::time::Duration::from_secs(3600)));
+        assert_eq!(s.limits.concurrency_per_client(), 256);
+        assert_eq!(s.limits.connections_per_client(), 1024);
+
+        let with = |f: &dyn Fn(&mut NodeConfig)| {
+            let mut c = base(d.path());
+            f(&mut c);
+            c.resolve(false)
+        };
+        let s = with(&|c| {
+            c.max_session_auth_sig_lifetime_secs = Some(0);
+            c.prune_interval_secs = Some(0);
+            c.accepted_domains = Some(vec!["https://App.Example".into()]);
+            c.accepted_chain_ids = Some(vec![8453]);
+        })
+        .unwrap();
+        assert_eq!(s.policy.max_session_auth_sig_lifetime, None);
+        assert_eq!(s.prune_interval, None);
+        assert_eq!(
+            s.policy.accepted_domains.unwrap()[0].to_string(),
+            "https://app.example"
+        );
+        for bad in [
+            &(|c: &mut NodeConfig| c.accepted_domains = Some(vec![])) as &dyn Fn(&mut NodeConfig),
+            &|c| c.accepted_chain_ids = Some(vec![]),
+            &|c| c.accepted_domains = Some(vec!["a/b".into()]),
+            &|c| c.network_nonce_for_delegations = Some(true),
+            &|c| c.limits.max_concurrency_per_client = Some(0),
+        ] {
+            assert_eq!(with(bad).unwrap_err().code(), "invalid_config");
+        }
+    }
+
+    #[test]
     fn defaults_resolve() {
         let d = tempfile::tempdir().unwrap();
         let s = base(d.path()).resolve(false).unwrap();
