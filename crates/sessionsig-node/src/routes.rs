@@ -262,12 +262,22 @@ async fn limit(State(st): State<AppState>, req: axum::extract::Request, next: Ne
         }
         .into_response();
     };
-    let Some(_share) = st.inner.client_in_flight.try_acquire(client_of(&req)) else {
-        st.inner.metrics.rate_limited("/v1");
-        return NodeError::ClientOverloaded {
-            limit: st.inner.client_in_flight.per_client(),
+    // A request without a known peer (a router served without `ConnectInfo`) cannot be
+    // attributed to a client: it is held to the node-wide limit only.
+    let client = client_of(&req);
+    let _share = if client == ClientKey::Unknown {
+        None
+    } else {
+        match st.inner.client_in_flight.try_acquire(client) {
+            Some(slot) => Some(slot),
+            None => {
+                st.inner.metrics.rate_limited("/v1");
+                return NodeError::ClientOverloaded {
+                    limit: st.inner.client_in_flight.per_client(),
+                }
+                .into_response();
+            }
         }
-        .into_response();
     };
     let millis = limits.request_timeout_ms;
     match tokio::time::timeout(Duration::from_millis(millis), next.run(req)).await {

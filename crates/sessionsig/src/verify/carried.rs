@@ -65,14 +65,19 @@ pub(crate) fn check_object(
     ability_key: &str,
     cx: &CarriedContext<'_>,
 ) -> Result<Option<u64>> {
-    let resource = LitResource::parse(resource_key).map_err(|_| {
-        Error::CaveatNotSatisfied(format!(
-            "caveats on `{}` cannot be enforced: not a Lit resource",
-            super::truncate(resource_key)
-        ))
-    })?;
-    let prefix = resource.prefix();
-    let payment = prefix == LitResourcePrefix::PaymentDelegation;
+    // Only the keys that depend on the resource need it to be a Lit one.
+    let lit = LitResource::parse(resource_key).ok();
+    let resource = || {
+        lit.as_ref().ok_or_else(|| {
+            Error::CaveatNotSatisfied(format!(
+                "caveats on `{}` cannot be enforced here",
+                super::truncate(resource_key)
+            ))
+        })
+    };
+    let payment = lit
+        .as_ref()
+        .is_some_and(|r| r.prefix() == LitResourcePrefix::PaymentDelegation);
     let mut uses = None;
     for (k, v) in object {
         match k.as_str() {
@@ -82,10 +87,12 @@ pub(crate) fn check_object(
                     Error::CaveatNotSatisfied("`uses` is not a decimal count".into())
                 })?)
             }
-            "nft_id" => nft_names_token(v, &resource)?,
+            "nft_id" => nft_names_token(v, resource()?)?,
             "max_price" if payment => price_within(v, cx.max_price)?,
             "scopes" if payment => scopes_cover(v, cx.abilities)?,
             other => {
+                let resource = resource()?;
+                let prefix = resource.prefix();
                 let ability = LitAbility::from_recap(prefix, ability_key).ok_or_else(|| {
                     Error::CaveatNotSatisfied(format!(
                         "`{other}` is not understood here, so it cannot be enforced"
@@ -95,7 +102,7 @@ pub(crate) fn check_object(
                     owner: cx.owner,
                     holder: cx.owner,
                     granted_by: cx.delegator,
-                    resource: &resource,
+                    resource,
                     ability,
                     operation: cx.operation,
                 };
