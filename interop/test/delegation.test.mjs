@@ -14,9 +14,12 @@ import {
   NODE_URLS,
   TEST_WALLET_KEY,
   OTHER_WALLET_KEY,
+  ethers,
 } from '../lib/sdk.mjs';
-import { requireCli, verify, show } from '../lib/cli.mjs';
-import { T } from '../lib/fixtures.mjs';
+import { requireCli, verify, show, cliAuthSig, cliSessionSigs } from '../lib/cli.mjs';
+import { T, recapOf } from '../lib/fixtures.mjs';
+import { withClock } from '../lib/clock.mjs';
+import * as v8 from 'auth-helpers-v8';
 
 const skA = sessionKeyFromSeed(SEED_A);
 const owner = walletAddress(TEST_WALLET_KEY);
@@ -84,4 +87,73 @@ test('an expired SDK delegation is refused while the session AuthSig is still va
   const late = verify(r.sessionSigs[N0], { node: N0, at: T.inside });
   assert.equal(late.results[0].valid, false, show(late.run));
   assert.equal(late.results[0].code, 'delegation_not_valid', show(late.run));
+});
+
+// Issue 10 item 1 on the real v8 SDK: payment delegations made by `createPaymentDelegationAuthSig`
+// (auth-helpers 8.x, offline: the nonce is given), carried by a v8 SessionSig from our CLI; the
+// delegation's `max_price` caps the SessionSig's `maxPrice` and its `scopes` the operations.
+async function sdkPaymentDelegation({ maxPrice, scopes }) {
+  return withClock(T.siweIssuedAt, () =>
+    v8.createPaymentDelegationAuthSig({
+      signer: new ethers.Wallet(OTHER_WALLET_KEY),
+      delegateeAddresses: [owner],
+      maxPrice,
+      scopes,
+      nonce: 'paymentdelegation0001',
+      expiration: T.expiration,
+      domain: 'localhost',
+    }),
+  );
+}
+
+function v8SessionWith(delegation, maxPrice) {
+  const authSig = cliAuthSig({
+    walletKey: TEST_WALLET_KEY,
+    sessionKey: skA,
+    requests: ['lit-litaction://*=lit-action-execution', 'lit-pkp://*=pkp-signing'],
+    issuedAt: T.siweIssuedAt,
+    expiration: T.expiration,
+  });
+  return cliSessionSigs({
+    sessionKey: skA,
+    authSig,
+    capabilities: [delegation],
+    nodes: [N0],
+    requests: ['lit-litaction://*=lit-action-execution', 'lit-pkp://*=pkp-signing'],
+    issuedAt: T.issuedAt,
+    expiration: T.expiration,
+    format: 'v8',
+    maxPrice,
+  })[N0];
+}
+
+test('an SDK v8 payment delegation: maxPrice within max_price and operations within scopes', async () => {
+  const d = await sdkPaymentDelegation({ maxPrice: '1000', scopes: ['lit_action'] });
+  const recap = recapOf(d.signedMessage);
+  const grant = recap.obj.att['lit-paymentdelegation://*']['Auth/Auth'][0];
+  assert.equal(grant.max_price, '3e8', 'the SDK writes max_price as hex without 0x');
+  assert.deepEqual(grant.scopes, ['lit_action']);
+
+  const within = v8SessionWith(d, 1000);
+  const action = verify(within, { node: N0, at: T.inside, requests: ['lit-litaction://*=lit-action-execution'] });
+  assert.equal(action.results[0].valid, true, show(action.run));
+  // PKP signing is outside the delegation's scopes.
+  const pkp = verify(within, { node: N0, at: T.inside, requests: ['lit-pkp://*=pkp-signing'] });
+  assert.equal(pkp.results[0].valid, false, show(pkp.run));
+  assert.equal(pkp.results[0].code, 'caveat_not_satisfied', show(pkp.run));
+  // One wei over max_price.
+  const over = verify(v8SessionWith(d, 1001), {
+    node: N0,
+    at: T.inside,
+    requests: ['lit-litaction://*=lit-action-execution'],
+  });
+  assert.equal(over.results[0].valid, false, show(over.run));
+  assert.equal(over.results[0].code, 'caveat_not_satisfied', show(over.run));
+});
+
+test('an SDK v8 payment delegation with pkp_sign scope admits PKP signing', async () => {
+  const d = await sdkPaymentDelegation({ maxPrice: 10n ** 18n, scopes: ['pkp_sign', 'lit_action'] });
+  const s = v8SessionWith(d, 10 ** 17);
+  const pkp = verify(s, { node: N0, at: T.inside, requests: ['lit-pkp://*=pkp-signing'] });
+  assert.equal(pkp.results[0].valid, true, show(pkp.run));
 });

@@ -2,7 +2,7 @@
 
 use crate::args::RequestArg;
 use crate::error::{CliError, CliResult};
-use crate::io::{print_line, read_file};
+use crate::io::{print_line, read_secret_file};
 use sessionsig::auth_sig::{capacity_delegation_caveat, AuthSig, SiweRecapParams};
 use sessionsig::recap::{Capability, Caveat};
 use sessionsig::session::SessionKeyPair;
@@ -79,9 +79,9 @@ pub fn run(a: Args) -> CliResult<ExitCode> {
     let wallet = load_wallet(a.wallet_key_file.as_deref())?;
     let delegating = !a.delegate_to.is_empty() || a.uses.is_some() || a.nft_id.is_some();
     let uri = match (&a.session_key_file, &a.uri) {
-        (Some(p), _) => {
-            SiweRecapParams::session_uri(&SessionKeyPair::from_json(&read_file(p)?)?.public_hex())
-        }
+        (Some(p), _) => SiweRecapParams::session_uri(
+            &SessionKeyPair::from_json(&read_secret_file(p)?)?.public_hex(),
+        ),
         (None, Some(u)) => u.clone(),
         (None, None) if delegating => SiweRecapParams::delegation_uri(),
         (None, None) => {
@@ -155,7 +155,7 @@ pub fn run(a: Args) -> CliResult<ExitCode> {
 /// Load the wallet from `--wallet-key-file` or `SESSIONSIG_WALLET_KEY`.
 pub fn load_wallet(file: Option<&std::path::Path>) -> CliResult<LocalWallet> {
     let text = match file {
-        Some(p) => zeroize::Zeroizing::new(read_file(p)?),
+        Some(p) => zeroize::Zeroizing::new(read_secret_file(p)?),
         None => zeroize::Zeroizing::new(std::env::var(WALLET_KEY_ENV).map_err(|_| {
             CliError::usage(format!("give --wallet-key-file or set {WALLET_KEY_ENV}"))
         })?),

@@ -2,7 +2,7 @@
 
 use crate::cmd_auth_sig::load_wallet;
 use crate::error::{CliError, CliResult};
-use crate::io::{print_line, read_file};
+use crate::io::{print_line, read_file, read_secret_file};
 use sessionsig::auth_sig::{AuthSig, RevocationParams, RevocationTarget};
 use sessionsig::session::SessionKeyPair;
 use sessionsig::time::{OffsetDateTime, Timestamp};
@@ -42,9 +42,9 @@ pub struct Args {
 pub fn run(a: Args) -> CliResult<ExitCode> {
     let target = match (&a.session_key, &a.session_key_file, &a.auth_sig_file) {
         (Some(k), _, _) => RevocationTarget::parse(&format!("session-key:{k}"))?,
-        (_, Some(f), _) => {
-            RevocationTarget::SessionKey(SessionKeyPair::from_json(&read_file(f)?)?.public_hex())
-        }
+        (_, Some(f), _) => RevocationTarget::SessionKey(
+            SessionKeyPair::from_json(&read_secret_file(f)?)?.public_hex(),
+        ),
         (_, _, Some(f)) => RevocationTarget::AuthSig(AuthSig::from_json(&read_file(f)?)?.hash()),
         _ => {
             return Err(CliError::usage(

@@ -2,7 +2,7 @@
 
 use crate::args::{parse_time, RequestArg};
 use crate::error::{CliError, CliResult};
-use crate::io::{print_line, read_file};
+use crate::io::{print_line, read_file, read_secret_file};
 use sessionsig::auth_sig::AuthSig;
 use sessionsig::session::{SessionKeyPair, SessionSigParams, WireFormat};
 use sessionsig::time::{Duration, OffsetDateTime};
@@ -43,7 +43,7 @@ pub struct Args {
 
 /// Make and print a SessionSigs map.
 pub fn run(a: Args) -> CliResult<ExitCode> {
-    let key = SessionKeyPair::from_json(&read_file(&a.session_key_file)?)?;
+    let key = SessionKeyPair::from_json(&read_secret_file(&a.session_key_file)?)?;
     let session_auth = AuthSig::from_json(&read_file(&a.auth_sig_file)?)?;
     let mut capabilities = Vec::with_capacity(a.capability_files.len() + 1);
     for f in &a.capability_files {

@@ -37,6 +37,36 @@ pub fn read_file(path: &Path) -> CliResult<String> {
     std::fs::read_to_string(path).map_err(|e| CliError::io(&path.display().to_string(), e))
 }
 
+/// Read a file holding a secret (a wallet key, a session key). Like ssh with an unprotected
+/// private key, warn on stderr when its permissions let other users read or change it (the
+/// key must then be treated as known to them); the warning names the file, never its content.
+pub fn read_secret_file(path: &Path) -> CliResult<String> {
+    if let Some(mode) = loose_mode(path) {
+        eprintln!(
+            "warning: {} is accessible by other users (permissions {mode:04o}); anyone who \
+             can read it holds the key. Run: chmod 600 {}",
+            path.display(),
+            path.display()
+        );
+    }
+    read_file(path)
+}
+
+/// The permission bits of `path` when group or others have any access to it (Unix).
+fn loose_mode(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o7777;
+        (mode & 0o077 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 /// Print one JSON value as a line on stdout.
 pub fn print_json(v: &serde_json::Value) -> CliResult<()> {
     let mut out = std::io::stdout().lock();

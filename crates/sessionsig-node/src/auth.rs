@@ -148,6 +148,25 @@ pub struct Authorizer<C = Arc<dyn Clock>> {
     metrics: Option<Arc<Metrics>>,
     nonce: Option<NonceKey>,
     max_json_depth: usize,
+    nonce_rules: NonceRules,
+}
+
+/// How network nonces are checked beyond "ours and fresh when signed".
+#[derive(Debug, Clone, Copy)]
+struct NonceRules {
+    /// The oldest a nonce may be when the session is used.
+    max_age: time::Duration,
+    /// Carried delegations need a network nonce too.
+    delegations: bool,
+}
+
+impl Default for NonceRules {
+    fn default() -> Self {
+        NonceRules {
+            max_age: time::Duration::days(1),
+            delegations: false,
+        }
+    }
 }
 
 impl<C> Clone for Authorizer<C> {
@@ -157,6 +176,7 @@ impl<C> Clone for Authorizer<C> {
             metrics: self.metrics.clone(),
             nonce: self.nonce.clone(),
             max_json_depth: self.max_json_depth,
+            nonce_rules: self.nonce_rules,
         }
     }
 }
@@ -180,6 +200,7 @@ impl<C: Clock + 'static> Authorizer<C> {
             metrics: None,
             nonce: None,
             max_json_depth: DEFAULT_MAX_JSON_DEPTH,
+            nonce_rules: NonceRules::default(),
         }
     }
 
@@ -194,6 +215,27 @@ impl<C: Clock + 'static> Authorizer<C> {
     pub fn require_network_nonce(mut self, key: NonceKey) -> Self {
         self.nonce = Some(key);
         self
+    }
+
+    /// With [`require_network_nonce`](Self::require_network_nonce): the oldest a session
+    /// AuthSig's nonce may be when the session is used (default one day), so that a SIWE
+    /// back-dated onto an old nonce is refused (`nonce_expired`).
+    pub fn with_nonce_max_age(mut self, max_age: time::Duration) -> Self {
+        self.nonce_rules.max_age = max_age;
+        self
+    }
+
+    /// With [`require_network_nonce`](Self::require_network_nonce): every carried delegation
+    /// must carry a nonce of this network too (signed within its freshness window), so that a
+    /// network refuses delegations made for another one.
+    pub fn require_network_nonce_on_delegations(mut self) -> Self {
+        self.nonce_rules.delegations = true;
+        self
+    }
+
+    /// The nonce key when network nonces are required, and the oldest a nonce may be at use.
+    pub fn network_nonce(&self) -> Option<(&NonceKey, time::Duration)> {
+        self.nonce.as_ref().map(|k| (k, self.nonce_rules.max_age))
     }
 
     /// Refuse JSON nesting deeper than `depth`.
@@ -223,6 +265,7 @@ impl<C: Clock + 'static> Authorizer<C> {
     ) -> Result<Authorization> {
         let verifier = self.verifier.clone();
         let nonce = self.nonce.clone();
+        let rules = self.nonce_rules;
         // Whose request this is, for the per-client budget of contract-wallet checks.
         let client = crate::client_scope::current();
         let joined = tokio::task::spawn_blocking(move || {
@@ -230,7 +273,14 @@ impl<C: Clock + 'static> Authorizer<C> {
             let r = crate::client_scope::run_as(client, || verifier.authorize(&sig, &request))
                 .map_err(NodeError::from)
                 .and_then(|a| match &nonce {
-                    Some(k) => check_network_nonce(k, &sig, verifier.policy().skew).map(|_| a),
+                    Some(k) => check_network_nonce(
+                        k,
+                        &sig,
+                        verifier.policy().skew,
+                        verifier.clock().now(),
+                        rules,
+                    )
+                    .map(|_| a),
                     None => Ok(a),
                 });
             (r, start.elapsed())
@@ -350,18 +400,36 @@ impl<C: Clock + 'static> Authorizer<C> {
 }
 
 /// After a successful verification: the session AuthSig (the last capability) must carry a
-/// fresh network nonce.
+/// network nonce that was fresh when it was signed and is not older than `rules.max_age`
+/// now; with `rules.delegations`, every other carried AuthSig a nonce fresh when signed.
 fn check_network_nonce(
     key: &NonceKey,
     sig: &UnverifiedSessionSig,
     skew: time::Duration,
+    now: time::OffsetDateTime,
+    rules: NonceRules,
 ) -> Result<()> {
     let msg = SessionSigMessage::parse(&sig.wire().signed_message)?;
-    let Some(session_auth) = msg.capabilities.last() else {
+    let Some((session_auth, carried)) = msg.capabilities.split_last() else {
         return Err(NodeError::NonceInvalid("no session AuthSig".into()));
     };
     let siwe = SiweMessage::parse(&session_auth.signed_message)?;
-    key.check_siwe(&siwe.nonce, siwe.issued_at.instant(), skew)
+    key.check_siwe(&siwe.nonce, siwe.issued_at.instant(), skew)?;
+    key.check_age(&siwe.nonce, now, rules.max_age, skew)?;
+    if rules.delegations {
+        for d in carried {
+            let siwe = SiweMessage::parse(&d.signed_message)?;
+            key.check_siwe(&siwe.nonce, siwe.issued_at.instant(), skew)
+                .map_err(|e| match e {
+                    NodeError::NonceInvalid(m) => NodeError::NonceInvalid(format!(
+                        "delegation from {}: {m}",
+                        siwe.address.to_checksum(None)
+                    )),
+                    other => other,
+                })?;
+        }
+    }
+    Ok(())
 }
 
 /// Decides which operation a request performs (the `Request` the SessionSig is verified for).

@@ -95,6 +95,31 @@ pub struct CommonArgs {
     /// seconds (default 300; 0: every time).
     #[arg(long, value_name = "SECS")]
     pub contract_wallet_recheck_secs: Option<u64>,
+    /// Accept AuthSigs only for this SIWE domain (`app.example`, or `https://app.example` for
+    /// that scheme only); repeat for more. Default: any (Lit-compatible).
+    #[arg(long = "accepted-domain", value_name = "DOMAIN")]
+    pub accepted_domains: Vec<String>,
+    /// Accept AuthSigs only for this SIWE chain id; repeat for more. Default: any.
+    #[arg(long = "accepted-chain-id", value_name = "ID")]
+    pub accepted_chain_ids: Vec<u64>,
+    /// Longest session AuthSig lifetime in seconds (default 30 days; 0: no cap, no
+    /// expiration required).
+    #[arg(long, value_name = "SECS")]
+    pub max_session_auth_sig_lifetime: Option<u64>,
+    /// Longest delegation AuthSig lifetime in seconds (default 90 days; 0: no cap).
+    #[arg(long, value_name = "SECS")]
+    pub max_delegation_lifetime: Option<u64>,
+    /// With --require-network-nonce: the oldest a handshake nonce may be at use, in seconds
+    /// (default 86400).
+    #[arg(long, value_name = "SECS")]
+    pub nonce_max_age: Option<u64>,
+    /// With --require-network-nonce: carried delegations and posted revocations need a
+    /// network nonce too.
+    #[arg(long)]
+    pub network_nonce_for_delegations: bool,
+    /// Most /v1 requests in flight from one client address (default: max concurrency / 4).
+    #[arg(long, value_name = "N")]
+    pub max_concurrency_per_client: Option<usize>,
 }
 
 impl CommonArgs {
@@ -147,6 +172,27 @@ impl CommonArgs {
         }
         if self.no_verify {
             c.verify = Some(false);
+        }
+        if !self.accepted_domains.is_empty() {
+            c.accepted_domains = Some(self.accepted_domains.clone());
+        }
+        if !self.accepted_chain_ids.is_empty() {
+            c.accepted_chain_ids = Some(self.accepted_chain_ids.clone());
+        }
+        if self.max_session_auth_sig_lifetime.is_some() {
+            c.max_session_auth_sig_lifetime_secs = self.max_session_auth_sig_lifetime;
+        }
+        if self.max_delegation_lifetime.is_some() {
+            c.max_delegation_lifetime_secs = self.max_delegation_lifetime;
+        }
+        if self.nonce_max_age.is_some() {
+            c.nonce_max_age_secs = self.nonce_max_age;
+        }
+        if self.network_nonce_for_delegations {
+            c.network_nonce_for_delegations = Some(true);
+        }
+        if self.max_concurrency_per_client.is_some() {
+            c.limits.max_concurrency_per_client = self.max_concurrency_per_client;
         }
         for entry in self.eth_rpc.iter().filter(|e| !e.is_empty()) {
             c.contract_wallets.set_from_flag(entry)?;
@@ -242,6 +288,30 @@ fn announce_contract_wallets(who: &str, description: Option<&str>) {
     }
 }
 
+/// Say which SIWE domains and chains AuthSigs are accepted for: the Lit-compatible default
+/// (any) lets an AuthSig signed on one site for another be used here.
+fn announce_siwe_policy(who: &str, c: &NodeConfig) {
+    match &c.accepted_domains {
+        Some(d) => eprintln!("{who}: AuthSigs accepted for SIWE domains {}", d.join(", ")),
+        None => eprintln!(
+            "{who}: note: AuthSigs are accepted for ANY SIWE domain (Lit-compatible default); \
+             set accepted_domains to refuse SIWE messages signed for other sites"
+        ),
+    }
+    match &c.accepted_chain_ids {
+        Some(ids) => eprintln!(
+            "{who}: AuthSigs accepted for SIWE chain ids {}",
+            ids.iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => eprintln!(
+            "{who}: note: AuthSigs are accepted for ANY SIWE chain id (set accepted_chain_ids)"
+        ),
+    }
+}
+
 fn warn_no_verify(verify: bool) {
     if !verify {
         eprintln!(
@@ -273,6 +343,7 @@ pub fn run_node(a: NodeArgs) -> Result<ExitCode> {
         c.network_secret_file = a.network_secret_file.clone();
     }
     let settings = c.resolve(a.common.insecure_no_verify)?;
+    announce_siwe_policy("sessionsig node", &c);
     let rt = runtime(settings.worker_threads, settings.blocking_threads)?;
     rt.block_on(async move {
         let signals = ShutdownSignals::install()?;
@@ -336,6 +407,7 @@ pub fn run_network_up(a: NetworkUpArgs) -> Result<ExitCode> {
         let verify = opts.base.verify.unwrap_or(true);
         let network = Network::bind(opts).await?;
         warn_no_verify(verify);
+        announce_siwe_policy("sessionsig network", &base);
         let store = network.store_description().to_owned();
         let contract_wallets = network.contract_wallets_description().map(str::to_owned);
         let n = network.urls().len();
@@ -369,6 +441,47 @@ mod tests {
         Args::try_parse_from(std::iter::once("node").chain(args.iter().copied()))
             .unwrap()
             .common
+    }
+
+    #[test]
+    fn hardening_flags_reach_the_config() {
+        let c = parse(&[
+            "--accepted-domain",
+            "app.example",
+            "--accepted-domain",
+            "https://wallet.example",
+            "--accepted-chain-id",
+            "1",
+            "--max-session-auth-sig-lifetime",
+            "3600",
+            "--max-delegation-lifetime",
+            "0",
+            "--nonce-max-age",
+            "600",
+            "--network-nonce-for-delegations",
+            "--max-concurrency-per-client",
+            "7",
+        ])
+        .load()
+        .unwrap();
+        assert_eq!(
+            c.accepted_domains.as_deref(),
+            Some(
+                &[
+                    "app.example".to_owned(),
+                    "https://wallet.example".to_owned()
+                ][..]
+            )
+        );
+        assert_eq!(c.accepted_chain_ids.as_deref(), Some(&[1][..]));
+        assert_eq!(c.max_session_auth_sig_lifetime_secs, Some(3600));
+        assert_eq!(c.max_delegation_lifetime_secs, Some(0));
+        assert_eq!(c.nonce_max_age_secs, Some(600));
+        assert_eq!(c.network_nonce_for_delegations, Some(true));
+        assert_eq!(c.limits.max_concurrency_per_client, Some(7));
+        // Without flags, nothing is set: the defaults of NodeConfig::resolve apply.
+        let c = parse(&[]).load().unwrap();
+        assert!(c.accepted_domains.is_none() && c.accepted_chain_ids.is_none());
     }
 
     #[test]

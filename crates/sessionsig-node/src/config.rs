@@ -20,6 +20,13 @@
 //! blocking_threads = 8                   # most threads verifying / waiting on the store at once
 //!                                        # (default: 2 × CPUs, at least 8)
 //! verify = true                          # false ONLY for load comparisons, with --insecure-no-verify
+//! accepted_domains = ["app.example", "https://wallet.example"]  # SIWE domains accepted (default: any)
+//! accepted_chain_ids = [1, 8453]         # SIWE chain ids accepted (default: any)
+//! max_session_auth_sig_lifetime_secs = 2592000  # session AuthSigs must expire within (0: no cap)
+//! max_delegation_lifetime_secs = 7776000 # delegation AuthSigs must expire within (0: no cap)
+//! nonce_max_age_secs = 86400             # with require_network_nonce: oldest nonce at use
+//! network_nonce_for_delegations = false  # with require_network_nonce: delegations, revocations too
+//! prune_interval_secs = 3600             # delete expired revocations and idle rate-limit buckets (0: never)
 //!
 //! [limits]
 //! max_body_bytes = 65536
@@ -34,6 +41,8 @@
 //! revocation_burst = 20                  # POST /v1/revocations per client address at once;
 //! revocation_rate_per_minute = 60        # … regained per minute (0 in either: no limit);
 //! revocation_rate_max_clients = 10000    # … addresses tracked at most (see crate::rate_limit)
+//! max_concurrency_per_client = 256       # /v1 requests in flight per client address (default max_concurrency / 4)
+//! max_connections_per_client = 1024      # open connections per client address (default max_connections / 4)
 //!
 //! [contract_wallets]                     # AuthSigs signed by smart-contract wallets (EIP1271)
 //! rpc = { "1" = "https://eth.example/rpc", "8453" = "http://127.0.0.1:8545" }  # chain id → JSON-RPC URL
@@ -85,7 +94,7 @@
 use crate::error::{NodeError, Result};
 use crate::nonce::SECRET_LEN;
 use serde::Deserialize;
-use sessionsig::verify::{NodeIdentity, Policy};
+use sessionsig::verify::{AcceptedDomain, NodeIdentity, Policy};
 use sessionsig_rpc::JsonRpcContractWallets;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -122,6 +131,28 @@ pub struct Limits {
     pub revocation_rate_per_minute: u32,
     /// Most client addresses the revocation rate limit tracks (bounds its memory; at least 1).
     pub revocation_rate_max_clients: usize,
+    /// Most `/v1` requests in flight from one client address ([`crate::client_limit`]);
+    /// beyond, `429 client_overloaded`. Default: a quarter of `max_concurrency`.
+    pub max_concurrency_per_client: Option<usize>,
+    /// Most open connections from one client address; beyond, a new one is closed at once.
+    /// Default: a quarter of `max_connections`.
+    pub max_connections_per_client: Option<usize>,
+}
+
+impl Limits {
+    /// The per-client share of requests in flight (explicit, or a quarter of the node's).
+    pub fn concurrency_per_client(&self) -> usize {
+        self.max_concurrency_per_client
+            .unwrap_or(self.max_concurrency / 4)
+            .max(1)
+    }
+
+    /// The per-client share of open connections (explicit, or a quarter of the node's).
+    pub fn connections_per_client(&self) -> usize {
+        self.max_connections_per_client
+            .unwrap_or(self.max_connections / 4)
+            .max(1)
+    }
 }
 
 impl Default for Limits {
@@ -139,6 +170,8 @@ impl Default for Limits {
             revocation_burst: 20,
             revocation_rate_per_minute: 60,
             revocation_rate_max_clients: 10_000,
+            max_concurrency_per_client: None,
+            max_connections_per_client: None,
         }
     }
 }
@@ -366,6 +399,25 @@ pub struct NodeConfig {
     pub contract_wallets: ContractWalletsConfig,
     /// The data backpack (`[backpack]`).
     pub backpack: crate::backpack::BackpackConfig,
+    /// SIWE domains accepted in AuthSigs (`app.example` or `https://app.example`); absent:
+    /// any (Lit-compatible; the node says so at startup).
+    pub accepted_domains: Option<Vec<String>>,
+    /// SIWE chain ids accepted in AuthSigs; absent: any.
+    pub accepted_chain_ids: Option<Vec<u64>>,
+    /// Longest session AuthSig lifetime, seconds (default 30 days; 0: no cap and no
+    /// expiration required, as Lit).
+    pub max_session_auth_sig_lifetime_secs: Option<u64>,
+    /// Longest delegation AuthSig lifetime, seconds (default 90 days; 0: no cap).
+    pub max_delegation_lifetime_secs: Option<u64>,
+    /// With `require_network_nonce`: the oldest a session AuthSig's handshake nonce may be
+    /// when the session is used, seconds (default 86400).
+    pub nonce_max_age_secs: Option<u64>,
+    /// With `require_network_nonce`: carried delegations and posted revocations must carry a
+    /// nonce of this network too (default false).
+    pub network_nonce_for_delegations: Option<bool>,
+    /// How often expired revocations and full rate-limit buckets are deleted from the store,
+    /// seconds (default 3600; 0: never).
+    pub prune_interval_secs: Option<u64>,
 }
 
 impl std::fmt::Debug for NodeConfig {
@@ -393,6 +445,22 @@ impl std::fmt::Debug for NodeConfig {
             .field("limits", &self.limits)
             .field("contract_wallets", &self.contract_wallets)
             .field("backpack", &self.backpack)
+            .field("accepted_domains", &self.accepted_domains)
+            .field("accepted_chain_ids", &self.accepted_chain_ids)
+            .field(
+                "max_session_auth_sig_lifetime_secs",
+                &self.max_session_auth_sig_lifetime_secs,
+            )
+            .field(
+                "max_delegation_lifetime_secs",
+                &self.max_delegation_lifetime_secs,
+            )
+            .field("nonce_max_age_secs", &self.nonce_max_age_secs)
+            .field(
+                "network_nonce_for_delegations",
+                &self.network_nonce_for_delegations,
+            )
+            .field("prune_interval_secs", &self.prune_interval_secs)
             .finish()
     }
 }
@@ -434,6 +502,12 @@ pub struct Settings {
     pub contract_wallets: Option<ContractWalletSettings>,
     /// The data backpack.
     pub backpack: crate::backpack::BackpackNodeSettings,
+    /// With `require_network_nonce`: the oldest a handshake nonce may be when it is used.
+    pub nonce_max_age: Duration,
+    /// With `require_network_nonce`: delegations and revocations need a network nonce too.
+    pub network_nonce_for_delegations: bool,
+    /// How often the store is pruned (`None`: never).
+    pub prune_interval: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -450,6 +524,11 @@ impl std::fmt::Debug for Settings {
             .field("verify", &self.verify)
             .field("limits", &self.limits)
             .field("contract_wallets", &self.contract_wallets)
+            .field("nonce_max_age", &self.nonce_max_age)
+            .field(
+                "network_nonce_for_delegations",
+                &self.network_nonce_for_delegations,
+            )
             .finish()
     }
 }
@@ -531,8 +610,50 @@ impl NodeConfig {
                 DEFAULT_CONTRACT_WALLET_RECHECK_SECS,
                 "contract_wallets.recheck_secs",
             )?,
+            accepted_domains: match &self.accepted_domains {
+                Some(list) => Some(
+                    list.iter()
+                        .map(|d| {
+                            AcceptedDomain::parse(d)
+                                .map_err(|e| NodeError::Config(format!("accepted_domains: {e}")))
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                ),
+                None => None,
+            },
+            accepted_chain_ids: self.accepted_chain_ids.clone(),
+            max_session_auth_sig_lifetime: cap(secs(
+                self.max_session_auth_sig_lifetime_secs,
+                30 * 86_400,
+                "max_session_auth_sig_lifetime_secs",
+            )?),
+            max_delegation_lifetime: cap(secs(
+                self.max_delegation_lifetime_secs,
+                90 * 86_400,
+                "max_delegation_lifetime_secs",
+            )?),
             ..Policy::default()
         };
+        if policy.accepted_domains.as_ref().is_some_and(Vec::is_empty)
+            || policy
+                .accepted_chain_ids
+                .as_ref()
+                .is_some_and(Vec::is_empty)
+        {
+            return Err(NodeError::Config(
+                "accepted_domains and accepted_chain_ids, when given, list at least one entry \
+                 (leave them out to accept any)"
+                    .into(),
+            ));
+        }
+        let nonce_max_age = secs(self.nonce_max_age_secs, 86_400, "nonce_max_age_secs")?;
+        let require_network_nonce = self.require_network_nonce.unwrap_or(false);
+        let network_nonce_for_delegations = self.network_nonce_for_delegations.unwrap_or(false);
+        if network_nonce_for_delegations && !require_network_nonce {
+            return Err(NodeError::Config(
+                "network_nonce_for_delegations needs require_network_nonce".into(),
+            ));
+        }
         let nonce_ttl = secs(self.nonce_ttl_secs, 600, "nonce_ttl_secs")?;
         if nonce_ttl <= Duration::ZERO {
             return Err(NodeError::Config("nonce_ttl_secs must be positive".into()));
@@ -552,7 +673,7 @@ impl NodeConfig {
             network_secret,
             policy,
             nonce_ttl,
-            require_network_nonce: self.require_network_nonce.unwrap_or(false),
+            require_network_nonce,
             cache_capacity: self.cache_capacity.unwrap_or(10_000).max(1),
             worker_threads,
             blocking_threads,
@@ -560,8 +681,19 @@ impl NodeConfig {
             limits,
             contract_wallets,
             backpack,
+            nonce_max_age,
+            network_nonce_for_delegations,
+            prune_interval: match self.prune_interval_secs.unwrap_or(3600) {
+                0 => None,
+                n => Some(std::time::Duration::from_secs(n)),
+            },
         })
     }
+}
+
+/// A lifetime cap from seconds: 0 means no cap.
+fn cap(d: Duration) -> Option<Duration> {
+    (d > Duration::ZERO).then_some(d)
 }
 
 impl NodeConfig {
@@ -597,6 +729,9 @@ fn check_limits(l: &Limits) -> Result<()> {
     }
     if l.revocation_rate_max_clients == 0 {
         return bad("revocation_rate_max_clients must be positive");
+    }
+    if l.max_concurrency_per_client == Some(0) || l.max_connections_per_client == Some(0) {
+        return bad("max_concurrency_per_client and max_connections_per_client must be positive");
     }
     Ok(())
 }
@@ -778,6 +913,51 @@ mod tests {
             text.contains("db.example") && text.contains("eth.example"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn hardening_settings_have_defaults_and_refusals() {
+        let d = tempfile::tempdir().unwrap();
+        let s = base(d.path()).resolve(false).unwrap();
+        assert_eq!(
+            s.policy.max_session_auth_sig_lifetime,
+            Some(Duration::days(30))
+        );
+        assert_eq!(s.policy.max_delegation_lifetime, Some(Duration::days(90)));
+        assert!(s.policy.accepted_domains.is_none() && s.policy.accepted_chain_ids.is_none());
+        assert_eq!(s.nonce_max_age, Duration::days(1));
+        assert!(!s.network_nonce_for_delegations);
+        assert_eq!(s.prune_interval, Some(std::time::Duration::from_secs(3600)));
+        assert_eq!(s.limits.concurrency_per_client(), 256);
+        assert_eq!(s.limits.connections_per_client(), 1024);
+
+        let with = |f: &dyn Fn(&mut NodeConfig)| {
+            let mut c = base(d.path());
+            f(&mut c);
+            c.resolve(false)
+        };
+        let s = with(&|c| {
+            c.max_session_auth_sig_lifetime_secs = Some(0);
+            c.prune_interval_secs = Some(0);
+            c.accepted_domains = Some(vec!["https://App.Example".into()]);
+            c.accepted_chain_ids = Some(vec![8453]);
+        })
+        .unwrap();
+        assert_eq!(s.policy.max_session_auth_sig_lifetime, None);
+        assert_eq!(s.prune_interval, None);
+        assert_eq!(
+            s.policy.accepted_domains.unwrap()[0].to_string(),
+            "https://app.example"
+        );
+        for bad in [
+            &(|c: &mut NodeConfig| c.accepted_domains = Some(vec![])) as &dyn Fn(&mut NodeConfig),
+            &|c| c.accepted_chain_ids = Some(vec![]),
+            &|c| c.accepted_domains = Some(vec!["a/b".into()]),
+            &|c| c.network_nonce_for_delegations = Some(true),
+            &|c| c.limits.max_concurrency_per_client = Some(0),
+        ] {
+            assert_eq!(with(bad).unwrap_err().code(), "invalid_config");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! | status | codes |
 //! |---|---|
 //! | 400 | `invalid_request`, `json_too_deep`, `invalid_revocation` |
-//! | 401 | `missing_authorization`, `malformed_authorization`, `nonce_invalid`, and every verifier code of SPEC §8 steps 1–5 (`session_sig_malformed`, `unsupported_algorithm`, `invalid_session_key`, `bad_session_signature`, `session_key_mismatch`, `issued_in_future`, `expiration_before_issued_at`, `expired`, `lifetime_too_long`, `wrong_node`, `missing_session_auth_sig`, `auth_sig_wrong_session_key`, `auth_sig_malformed`, `auth_sig_address_mismatch`, `unsupported_derived_via`, `signer_mismatch`, `malformed_signature`, `siwe_*`, `recap_*`, `invalid_resource`, `invalid_ability`, `invalid_timestamp`, `contract_wallet_invalid`, …): any verifier code not listed elsewhere |
+//! | 401 | `missing_authorization`, `malformed_authorization`, `nonce_invalid`, `nonce_expired`, `auth_sig_no_expiration`, `auth_sig_lifetime_too_long`, `siwe_domain_not_accepted`, `siwe_chain_not_accepted`, and every verifier code of SPEC §8 steps 1–5 (`session_sig_malformed`, `unsupported_algorithm`, `invalid_session_key`, `bad_session_signature`, `session_key_mismatch`, `issued_in_future`, `expiration_before_issued_at`, `expired`, `lifetime_too_long`, `wrong_node`, `missing_session_auth_sig`, `auth_sig_wrong_session_key`, `auth_sig_malformed`, `auth_sig_address_mismatch`, `unsupported_derived_via`, `signer_mismatch`, `malformed_signature`, `siwe_*`, `recap_*`, `invalid_resource`, `invalid_ability`, `invalid_timestamp`, `contract_wallet_invalid`, …): any verifier code not listed elsewhere |
 //! | 400 | `invalid_path` (a backpack path that could mean another) |
 //! | 403 | `capability_not_granted`, `operation_not_requested`, `revoked`, `uses_exhausted`, `not_a_delegate`, `delegation_not_valid`, `attenuation_violated`, `delegation_chain_too_long`, `caveat_not_satisfied` |
 //! | 404 | `not_found` |
@@ -17,7 +17,7 @@
 //! | 408 | `request_timeout` |
 //! | 413 | `payload_too_large` |
 //! | 415 | `unsupported_media_type` |
-//! | 429 | `rate_limited` (with `Retry-After`), `quota_exhausted` (a `max_bytes` traffic cap) |
+//! | 429 | `rate_limited`, `client_overloaded` (with `Retry-After`), `quota_exhausted` (a `max_bytes` traffic cap) |
 //! | 500 | `internal`, `invalid_config`, `insecure_config`, `io` |
 //! | 503 | `store_unavailable`, `contract_wallet_unavailable`, `overloaded` |
 //!
@@ -78,6 +78,17 @@ pub enum NodeError {
     /// node requires network nonces).
     #[error("SIWE nonce not issued by this network, or used too late: {0}")]
     NonceInvalid(String),
+    /// A network nonce that was genuine and fresh when signed is too old now (older than the
+    /// node's `nonce_max_age_secs` at use): a SIWE back-dated onto an old nonce.
+    #[error("SIWE nonce too old to use: {0}")]
+    NonceExpired(String),
+    /// This client address already has its share of requests in flight (`503 overloaded`
+    /// is for the node as a whole); retry later.
+    #[error("too many requests in flight from this client address (limit {limit})")]
+    ClientOverloaded {
+        /// The per-client concurrency limit.
+        limit: usize,
+    },
     /// Nothing here.
     #[error("not found: {0}")]
     NotFound(String),
@@ -129,6 +140,8 @@ impl NodeError {
             NodeError::PayloadTooLarge { .. } => "payload_too_large",
             NodeError::JsonTooDeep { .. } => "json_too_deep",
             NodeError::NonceInvalid(_) => "nonce_invalid",
+            NodeError::NonceExpired(_) => "nonce_expired",
+            NodeError::ClientOverloaded { .. } => "client_overloaded",
             NodeError::NotFound(_) => "not_found",
             NodeError::MethodNotAllowed => "method_not_allowed",
             NodeError::Timeout { .. } => "request_timeout",
@@ -147,7 +160,8 @@ impl NodeError {
             NodeError::Verify(e) => status_for_kind(e.kind()),
             NodeError::MissingAuthorization
             | NodeError::MalformedAuthorization(_)
-            | NodeError::NonceInvalid(_) => StatusCode::UNAUTHORIZED,
+            | NodeError::NonceInvalid(_)
+            | NodeError::NonceExpired(_) => StatusCode::UNAUTHORIZED,
             NodeError::InvalidRequest(_) | NodeError::JsonTooDeep { .. } => StatusCode::BAD_REQUEST,
             NodeError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             NodeError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -155,7 +169,9 @@ impl NodeError {
             NodeError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             NodeError::Timeout { .. } => StatusCode::REQUEST_TIMEOUT,
             NodeError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            NodeError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            NodeError::RateLimited { .. } | NodeError::ClientOverloaded { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             NodeError::Config(_)
             | NodeError::Insecure(_)
             | NodeError::Io(_)
@@ -206,7 +222,7 @@ impl IntoResponse for NodeError {
             );
         }
         match self {
-            NodeError::Overloaded { .. } => {
+            NodeError::Overloaded { .. } | NodeError::ClientOverloaded { .. } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             NodeError::RateLimited { retry_after_secs } => {

@@ -45,10 +45,15 @@ pub fn parse_bounded<'a, T: Deserialize<'a>>(bytes: &'a [u8], max_depth: usize) 
     serde_json::from_slice(bytes).map_err(|e| NodeError::InvalidRequest(format!("body: {e}")))
 }
 
-/// The request declares a JSON body (or no type at all, which curl-style clients often send).
+/// The request declares a JSON body: `Content-Type: application/json` (parameters allowed).
+/// A body without a declared type is refused like any other type (`415`): what a node accepts
+/// must not depend on a header being left out (a form or `text/plain` post from a browser
+/// page is refused either way).
 pub fn check_json_content_type(headers: &HeaderMap) -> Result<()> {
     let Some(ct) = headers.get(header::CONTENT_TYPE) else {
-        return Ok(());
+        return Err(NodeError::UnsupportedMediaType(
+            "expected application/json, got no Content-Type".into(),
+        ));
     };
     let ct = ct.to_str().unwrap_or("");
     let essence = ct.split(';').next().unwrap_or("").trim();

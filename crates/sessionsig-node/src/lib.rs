@@ -14,7 +14,8 @@
 //!   limits and graceful shutdown; [`network`]: N local nodes on one shared store.
 //! * [`store`]: revocations, use counters and the revocation log (memory, SQLite, PostgreSQL).
 //! * [`nonce`]: stateless HMAC-authenticated handshake nonces; [`metrics`]: Prometheus text.
-//! * [`rate_limit`]: per-client token buckets (`POST /v1/revocations`, `429 rate_limited`).
+//! * [`rate_limit`]: per-client token buckets (`POST /v1/revocations`, `429 rate_limited`);
+//!   [`client_limit`]: each client address's share of requests in flight and connections.
 //!
 //! The verifier and the stores are synchronous (≈ 100 µs of CPU, a database round trip, or a
 //! blocking JSON-RPC call for a contract wallet): every call to them runs on
@@ -27,6 +28,7 @@ pub mod backpack;
 pub mod chain_limit;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod client_limit;
 pub mod client_scope;
 pub mod config;
 pub mod error;

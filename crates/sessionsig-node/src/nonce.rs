@@ -140,6 +140,27 @@ impl NonceKey {
         }
         Ok(())
     }
+
+    /// Check that `nonce` (already known to be ours) is no older than `max_age` at `now`
+    /// (plus `skew`): a SIWE message back-dated onto an old nonce keeps its nonce's age.
+    pub fn check_age(
+        &self,
+        nonce: &str,
+        now: OffsetDateTime,
+        max_age: Duration,
+        skew: Duration,
+    ) -> Result<()> {
+        let issued = self.issued_at(nonce)?;
+        let age = now - issued;
+        if age > max_age + skew {
+            return Err(NodeError::NonceExpired(format!(
+                "the nonce is {} s old (limit {} s)",
+                age.whole_seconds(),
+                max_age.whole_seconds()
+            )));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -184,6 +205,27 @@ mod tests {
         assert!(k.check_siwe(&n, now - Duration::seconds(30), skew).is_ok());
         assert!(k.check_siwe(&n, now + Duration::minutes(12), skew).is_err());
         assert!(k.check_siwe(&n, now - Duration::minutes(2), skew).is_err());
+    }
+
+    #[test]
+    fn a_back_dated_siwe_does_not_make_an_old_nonce_young() {
+        let then = OffsetDateTime::from_unix_timestamp(1_750_000_000).unwrap();
+        let k = NonceKey::new([1; 32], Duration::minutes(10));
+        let n = k.issue(then).unwrap().value;
+        let skew = Duration::seconds(60);
+        // Seven days later, a SIWE claiming to be issued with the nonce passes check_siwe …
+        assert!(k.check_siwe(&n, then, skew).is_ok());
+        // … but the nonce's age at use is what counts.
+        let week = then + Duration::days(7);
+        assert_eq!(
+            k.check_age(&n, week, Duration::days(1), skew)
+                .unwrap_err()
+                .code(),
+            "nonce_expired"
+        );
+        assert!(k
+            .check_age(&n, then + Duration::hours(23), Duration::days(1), skew)
+            .is_ok());
     }
 
     #[test]

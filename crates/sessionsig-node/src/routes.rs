@@ -5,8 +5,8 @@
 //! | `GET` | `/v1/handshake` | `{"nodeUrl","nodeVersion","nodes","nonce","nonceExpiresAt","requireNetworkNonce"}`: this node, the network, a fresh stateless nonce |
 //! | `POST` | `/v1/authorize` | body `{"sessionSig": <SessionSig object>, "resource": "lit-pkp://*", "ability": "pkp-signing"}` → 200 verified session JSON, or 401/403/503 `{code,error}`. `resource`/`ability` go together; without them the SessionSig is checked as a whole |
 //! | `GET` | `/v1/session` | behind [`RequireSessionSig`]: the verified session of the `Authorization: SessionSig …` header |
-//! | `POST` | `/v1/revocations` | body: a signed revocation (an AuthSig whose SIWE URI is `lit:revocation:<target>`) → 201 (new) / 200 (known) `{"id","issuer","revokedAt","hash"}`; per client address at most `revocation_burst` at once and `revocation_rate_per_minute` more per minute, beyond `429 rate_limited` with `Retry-After` ([`crate::rate_limit`]) |
-//! | `GET` | `/v1/revocations/{id}` | `id` = `session-key:<hex>` or `auth-sig:0x<hash>` → 200 `{"id","revoked":true,"revocations":[{"issuer","revokedAt","revocation"}]}` or 404 |
+//! | `POST` | `/v1/revocations` | body: a signed revocation (an AuthSig whose SIWE URI is `lit:revocation:<target>`) → 201 (new) / 200 (known) `{"id","issuer","revokedAt","hash"}`; per client address at most `revocation_burst` at once and `revocation_rate_per_minute` more per minute across every node sharing the store, beyond `429 rate_limited` with `Retry-After` ([`crate::rate_limit`]) |
+//! | `GET` | `/v1/revocations/{id}[?grantedBy=0x…]` | `id` = `session-key:<hex>` or `auth-sig:0x<hash>` → 200 `{"id","note","revocations":[{"issuer","revokedAt","revocation","takesEffectOn"}]}` or 404 when nobody revoked it. A revocation only takes effect on grants its issuer signed; with `grantedBy` (the wallet that granted the target) the answer adds `"grantedBy"`, `"revoked": true/false` (200 either way) and `"effective"` per revocation |
 //! | `GET` | `/healthz` | 200 `{"status":"ok","nodeVersion":…}` when the store answers, else 503; nothing about the configuration |
 //! | `GET` | `/metrics` | Prometheus text exposition ([`crate::metrics`]) |
 //!
@@ -20,6 +20,7 @@
 //! (without it every client shares one bucket).
 
 use crate::auth::{Authorizer, RequireSessionSig, Session};
+use crate::client_limit::ClientSlots;
 use crate::client_scope;
 use crate::config::{Limits, Settings};
 use crate::error::{NodeError, Result};
@@ -68,11 +69,16 @@ struct Inner {
     verify: bool,
     limits: Limits,
     in_flight: Arc<Semaphore>,
+    client_in_flight: Arc<ClientSlots>,
     revocation_limit: Option<RateLimiter>,
     /// The verifier's contract-wallet checks, also for revocations signed by contract wallets.
     contract_wallets: Option<Arc<dyn ContractWalletVerifier>>,
     /// The data backpack, when the store keeps its metadata and it is enabled.
     backpack: Option<sessionsig_backpack::routes::Backpack>,
+    /// Revocations must carry a network nonce no older than this (when set).
+    revocation_nonce: Option<(NonceKey, time::Duration)>,
+    /// How long after it is recorded a revocation can still matter (`None`: forever).
+    revocation_horizon: Option<time::Duration>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -121,7 +127,12 @@ impl AppState {
             .with_metrics(metrics.clone())
             .with_max_json_depth(settings.limits.max_json_depth);
         if settings.require_network_nonce {
-            auth = auth.require_network_nonce(nonce.clone());
+            auth = auth
+                .require_network_nonce(nonce.clone())
+                .with_nonce_max_age(settings.nonce_max_age);
+            if settings.network_nonce_for_delegations {
+                auth = auth.require_network_nonce_on_delegations();
+            }
         }
         let backpack = crate::backpack::build(
             &settings.backpack,
@@ -129,6 +140,9 @@ impl AppState {
             auth.clone(),
             clock.clone(),
         )?;
+        let revocation_nonce = settings
+            .network_nonce_for_delegations
+            .then(|| (nonce.clone(), settings.nonce_max_age));
         Ok(AppState {
             inner: Arc::new(Inner {
                 public_url: settings.public_url.clone(),
@@ -142,6 +156,7 @@ impl AppState {
                 verify: settings.verify,
                 limits: settings.limits.clone(),
                 in_flight: Arc::new(Semaphore::new(settings.limits.max_concurrency)),
+                client_in_flight: ClientSlots::new(settings.limits.concurrency_per_client()),
                 revocation_limit: RateLimiter::new(
                     settings.limits.revocation_burst,
                     settings.limits.revocation_rate_per_minute,
@@ -149,6 +164,8 @@ impl AppState {
                 ),
                 contract_wallets,
                 backpack,
+                revocation_nonce,
+                revocation_horizon: revocation_horizon(&settings.policy),
             }),
         })
     }
@@ -172,6 +189,11 @@ impl AppState {
     /// The stores.
     pub fn stores(&self) -> &Stores {
         &self.inner.stores
+    }
+
+    /// The node's current time (its clock).
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.inner.clock.now()
     }
 
     /// The public URL.
@@ -253,7 +275,9 @@ fn client_of(req: &axum::extract::Request) -> ClientKey {
     )
 }
 
-/// The concurrency limit and the request timeout of `/v1`.
+/// The concurrency limits (the node's, then the client's share of it) and the request timeout
+/// of `/v1`. A client beyond its share gives its node-wide permit back at once, so it can
+/// never hold more than its share of the node.
 async fn limit(State(st): State<AppState>, req: axum::extract::Request, next: Next) -> Response {
     let limits = &st.inner.limits;
     let Ok(_permit) = st.inner.in_flight.clone().try_acquire_owned() else {
@@ -262,6 +286,23 @@ async fn limit(State(st): State<AppState>, req: axum::extract::Request, next: Ne
         }
         .into_response();
     };
+    // A request without a known peer (a router served without `ConnectInfo`) cannot be
+    // attributed to a client: it is held to the node-wide limit only.
+    let client = client_of(&req);
+    let _share = if client == ClientKey::Unknown {
+        None
+    } else {
+        match st.inner.client_in_flight.try_acquire(client) {
+            Some(slot) => Some(slot),
+            None => {
+                st.inner.metrics.rate_limited("/v1");
+                return NodeError::ClientOverloaded {
+                    limit: st.inner.client_in_flight.per_client(),
+                }
+                .into_response();
+            }
+        }
+    };
     let millis = limits.request_timeout_ms;
     match tokio::time::timeout(Duration::from_millis(millis), next.run(req)).await {
         Ok(r) => r,
@@ -269,21 +310,54 @@ async fn limit(State(st): State<AppState>, req: axum::extract::Request, next: Ne
     }
 }
 
-/// The per-client rate limit of `POST /v1/revocations`, before anything is read or verified.
+/// How long after it is recorded a revocation can still refuse something: every AuthSig it
+/// can name was issued at most `skew` after it and lives at most the longest AuthSig lifetime
+/// cap (`None` when either kind is uncapped: then revocations are kept forever).
+pub fn revocation_horizon(policy: &sessionsig::verify::Policy) -> Option<time::Duration> {
+    let longest = policy
+        .max_session_auth_sig_lifetime?
+        .max(policy.max_delegation_lifetime?);
+    longest.checked_add(policy.skew.checked_mul(2)?)
+}
+
+/// The per-client rate limit of `POST /v1/revocations`, before anything is read or verified:
+/// this node's bucket first (no store round trip for a client already over it here), then
+/// the client's bucket in the shared store, which every node of the network charges.
 async fn limit_revocations(
     State(st): State<AppState>,
     req: axum::extract::Request,
     next: Next,
 ) -> Response {
     if let Some(limiter) = &st.inner.revocation_limit {
-        if let Err(wait) = limiter.check(client_of(&req), st.inner.clock.now()) {
-            let m = &st.inner.metrics;
-            m.rate_limited("/v1/revocations");
-            m.revocation("rate_limited");
-            return NodeError::RateLimited {
-                retry_after_secs: retry_after_secs(wait),
+        let client = client_of(&req);
+        let now = st.inner.clock.now();
+        let local = limiter.check(client, now).err();
+        let shared = match local {
+            Some(wait) => Ok(Some(wait)),
+            None => {
+                let log = st.inner.stores.log.clone();
+                let (burst, per_minute) = (
+                    st.inner.limits.revocation_burst,
+                    st.inner.limits.revocation_rate_per_minute,
+                );
+                tokio::task::spawn_blocking(move || log.take_token(client, now, burst, per_minute))
+                    .await
+                    .map_err(|e| NodeError::Internal(format!("rate limit task: {e}")))
+                    .and_then(|r| r.map_err(NodeError::from))
             }
-            .into_response();
+        };
+        match shared {
+            Ok(None) => {}
+            Ok(Some(wait)) => {
+                let m = &st.inner.metrics;
+                m.rate_limited("/v1/revocations");
+                m.revocation("rate_limited");
+                return NodeError::RateLimited {
+                    retry_after_secs: retry_after_secs(wait),
+                }
+                .into_response();
+            }
+            Err(e) => return e.into_response(),
         }
     }
     next.run(req).await
@@ -414,6 +488,8 @@ async fn post_revocation_inner(st: &AppState, headers: &HeaderMap, body: Body) -
     let now = st.inner.clock.now();
     let log = st.inner.stores.log.clone();
     let client = client_scope::current();
+    let revocation_nonce = st.inner.revocation_nonce.clone();
+    let horizon = st.inner.revocation_horizon;
     // On the blocking pool: a contract wallet's signature is checked over blocking JSON-RPC.
     let (record, new, hash) = tokio::task::spawn_blocking(move || -> Result<_> {
         let policy = AuthSigPolicy {
@@ -421,7 +497,11 @@ async fn post_revocation_inner(st: &AppState, headers: &HeaderMap, body: Body) -
             ..base
         };
         let v = client_scope::run_as(client, || signed.verify_revocation(now, &policy))?;
-        let (record, new) = log.record(&v, &signed, now)?;
+        if let Some((key, max_age)) = &revocation_nonce {
+            check_revocation_nonce(key, &signed, now, *max_age, policy.skew)?;
+        }
+        let keep_until = horizon.and_then(|h| now.checked_add(h));
+        let (record, new) = log.record(&v, &signed, now, keep_until)?;
         Ok((record, new, v.hash))
     })
     .await
@@ -448,28 +528,82 @@ async fn post_revocation_inner(st: &AppState, headers: &HeaderMap, body: Body) -
     Ok(no_store(resp))
 }
 
-async fn get_revocation(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response> {
+/// A revocation on a node whose network requires nonces on delegations: its SIWE nonce must be
+/// one of this network's, fresh when signed and not older than `max_age` now (a revocation is
+/// posted as soon as it is signed).
+fn check_revocation_nonce(
+    key: &NonceKey,
+    signed: &AuthSig,
+    now: time::OffsetDateTime,
+    max_age: time::Duration,
+    skew: time::Duration,
+) -> Result<()> {
+    let (siwe, _) = signed.parse_siwe()?;
+    key.check_siwe(&siwe.nonce, siwe.issued_at.instant(), skew)?;
+    key.check_age(&siwe.nonce, now, max_age, skew)
+}
+
+/// The `grantedBy` of a `GET /v1/revocations/{id}` query (the only parameter; anything else
+/// is refused so a misspelt name is not silently ignored).
+fn granted_by_param(query: Option<&str>) -> Result<Option<alloy_primitives::Address>> {
+    let mut found = None;
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if k != "grantedBy" || found.is_some() {
+            return Err(NodeError::InvalidRequest(
+                "the only query parameter is grantedBy=<wallet address>, once".into(),
+            ));
+        }
+        found = Some(v.parse::<alloy_primitives::Address>().map_err(|_| {
+            NodeError::InvalidRequest("grantedBy must be a wallet address (0x + 40 hex)".into())
+        })?);
+    }
+    Ok(found)
+}
+
+/// Who revoked `id`, and on whose grants each revocation takes effect. A revocation is
+/// recorded from any wallet (the node cannot know at that moment who granted the target) but
+/// only ever refuses grants its own issuer signed; so the answer never says a bare "revoked":
+/// with `?grantedBy=<wallet>` it answers whether that wallet's grant of the target is revoked.
+async fn get_revocation(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    uri: axum::http::Uri,
+) -> Result<Response> {
     let target = RevocationTarget::parse(&id)
         .map_err(|e| NodeError::InvalidRequest(format!("revocation id: {e}")))?;
+    let granted_by = granted_by_param(uri.query())?;
     let log = st.inner.stores.log.clone();
     let t = target.clone();
     let records = tokio::task::spawn_blocking(move || log.lookup(&t))
         .await
         .map_err(|e| NodeError::Internal(format!("revocation task: {e}")))??;
-    if records.is_empty() {
-        return Err(NodeError::NotFound(format!(
-            "{} is not revoked",
-            target.id()
-        )));
+    let mut body = json!({
+        "id": target.id(),
+        "note": "a revocation takes effect only on grants its issuer signed",
+        "revocations": records.iter().map(|r| {
+            let mut v = record_json(r);
+            v["takesEffectOn"] = json!(format!("grants signed by {}", r.issuer.to_checksum(None)));
+            if let Some(g) = granted_by {
+                v["effective"] = json!(r.issuer == g);
+            }
+            v
+        }).collect::<Vec<_>>(),
+    });
+    match granted_by {
+        Some(g) => {
+            body["grantedBy"] = json!(g.to_checksum(None));
+            body["revoked"] = json!(records.iter().any(|r| r.issuer == g));
+        }
+        None if records.is_empty() => {
+            return Err(NodeError::NotFound(format!(
+                "nobody revoked {}",
+                target.id()
+            )));
+        }
+        None => {}
     }
-    Ok(no_store(
-        Json(json!({
-            "id": target.id(),
-            "revoked": true,
-            "revocations": records.iter().map(record_json).collect::<Vec<_>>(),
-        }))
-        .into_response(),
-    ))
+    Ok(no_store(Json(body).into_response()))
 }
 
 async fn healthz(State(st): State<AppState>) -> Result<Response> {

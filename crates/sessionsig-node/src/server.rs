@@ -2,15 +2,17 @@
 //!
 //! The accept loop is hyper's HTTP/1.1 server with the node's limits applied per connection
 //! (request head size and field count, head read timeout: a client that trickles its headers
-//! is dropped), a cap on open connections, `TCP_NODELAY`, and a graceful shutdown: on the
+//! is dropped), a cap on open connections and on each client address's share of them, `TCP_NODELAY`, and a graceful shutdown: on the
 //! signal the listener closes, idle keep-alive connections close, every request already
 //! received is answered, then the connections close; after `shutdown_grace_ms` whatever is
 //! left is dropped. Every request carries its connection's peer address as axum's
 //! [`ConnectInfo<SocketAddr>`](axum::extract::ConnectInfo) (the key of the per-client rate
 //! limits, [`crate::rate_limit`]).
 
+use crate::client_limit::ClientSlots;
 use crate::config::Settings;
 use crate::error::{NodeError, Result};
+use crate::rate_limit::ClientKey;
 use crate::routes::{router, AppState};
 use crate::store::Stores;
 use axum::extract::ConnectInfo;
@@ -82,7 +84,32 @@ impl Node {
         F: Future<Output = ()> + Send,
     {
         let app = router(self.state.clone());
-        serve_router(self.listener, app, &self.settings, shutdown).await
+        let pruner = self
+            .settings
+            .prune_interval
+            .map(|every| tokio::spawn(prune_every(self.state.clone(), every)));
+        let served = serve_router(self.listener, app, &self.settings, shutdown).await;
+        if let Some(p) = pruner {
+            p.abort();
+        }
+        served
+    }
+}
+
+/// Delete expired revocations and idle rate-limit buckets every `every` (the first time at
+/// once), on the blocking pool; a failing store is tried again next time.
+async fn prune_every(state: AppState, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let log = state.stores().log.clone();
+        let now = state.now();
+        match tokio::task::spawn_blocking(move || log.prune(now)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => eprintln!("sessionsig node: pruning the store failed: {e}"),
+            Err(e) => eprintln!("sessionsig node: pruning task: {e}"),
+        }
     }
 }
 
@@ -105,6 +132,7 @@ where
         .max_headers(limits.max_headers)
         .keep_alive(true);
     let connections = Arc::new(Semaphore::new(limits.max_connections));
+    let per_client = ClientSlots::new(limits.connections_per_client());
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -128,6 +156,11 @@ where
                 }
             },
         };
+        // One address holds at most its share of the connections ([`crate::client_limit`]).
+        let Some(share) = per_client.try_acquire(ClientKey::of(Some(peer.ip()))) else {
+            drop(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         // Every request of the connection carries its peer address (the rate limits' key).
         let service = TowerToHyperService::new(Layer::layer(
@@ -138,6 +171,7 @@ where
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             let _ = conn.await;
+            drop(share);
             drop(permit);
         });
     }

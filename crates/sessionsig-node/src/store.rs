@@ -1,11 +1,15 @@
 //! The node's stores: revocations and use counters (the core's sync [`RevocationStore`] and
 //! [`UsageStore`] traits, shared by every node of a network), plus the record of each signed
-//! revocation so `GET /v1/revocations/{id}` can show who revoked what, when, and the proof.
+//! revocation so `GET /v1/revocations/{id}` can show who revoked what, when, and the proof,
+//! and the per-client revocation rate limits every node of the store shares (so a client
+//! cannot multiply its allowance by the number of nodes). A revocation is kept only while what
+//! it revokes could still be valid ([`RevocationLog::prune`]), so the store stays bounded.
 //!
 //! Every method here is synchronous and may block (a database round trip): call it from
 //! `tokio::task::spawn_blocking`, never on an async worker thread.
 
 use crate::error::{NodeError, Result};
+use crate::rate_limit::{ClientKey, RateLimiter};
 use alloy_primitives::Address;
 use sessionsig::auth_sig::{AuthSig, VerifiedRevocation};
 use sessionsig::verify::{
@@ -34,15 +38,48 @@ pub trait RevocationLog: Send + Sync {
     /// Record a verified revocation and make it effective (visible to every verifier sharing
     /// the store as soon as this returns). Idempotent: returns the record (the first one when
     /// the same target was already revoked by the same issuer) and whether it is new.
+    ///
+    /// `keep_until`: after it nothing the revocation names can still be valid (the node's
+    /// AuthSig lifetime caps), so [`prune`](Self::prune) may delete it; `None`: kept forever.
     fn record(
         &self,
         verified: &VerifiedRevocation,
         signed: &AuthSig,
         at: OffsetDateTime,
+        keep_until: Option<OffsetDateTime>,
     ) -> sessionsig::Result<(RevocationRecord, bool)>;
 
     /// Every recorded revocation of `target` (one per issuer), oldest first.
     fn lookup(&self, target: &RevocationTarget) -> sessionsig::Result<Vec<RevocationRecord>>;
+
+    /// Delete the revocations kept until before `now`, and forget rate-limit buckets that are
+    /// full again; returns how many revocations went.
+    fn prune(&self, now: OffsetDateTime) -> sessionsig::Result<u64>;
+
+    /// Take one token of `client`'s bucket (`burst` at once, `per_minute` regained a minute)
+    /// in the limits every node on this store shares: `Ok(None)` taken, `Ok(Some(wait))`
+    /// refused until `wait` has passed.
+    fn take_token(
+        &self,
+        client: ClientKey,
+        now: OffsetDateTime,
+        burst: u32,
+        per_minute: u32,
+    ) -> sessionsig::Result<Option<std::time::Duration>>;
+}
+
+/// The bucket name of a client in the shared store: `v4:1.2.3.4`, `v6:2001:db8:0:1::/64`,
+/// `unknown`.
+pub fn bucket_name(client: ClientKey) -> String {
+    match client {
+        ClientKey::V4(a) => format!("v4:{}", std::net::Ipv4Addr::from(a)),
+        ClientKey::V6Prefix(p) => {
+            let mut full = [0u8; 16];
+            full[..8].copy_from_slice(&p);
+            format!("v6:{}/64", std::net::Ipv6Addr::from(full))
+        }
+        ClientKey::Unknown => "unknown".into(),
+    }
 }
 
 /// The three views of one store a node uses.
@@ -93,12 +130,14 @@ impl Stores {
     }
 }
 
-/// Revocations, use counters and the revocation log in memory (one process).
+/// Revocations, use counters, the revocation log and rate limits in memory (one process;
+/// shared by the nodes of a `network up` on `memory:`).
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     revocations: MemoryRevocationStore,
     usage: MemoryUsageStore,
-    log: Mutex<Vec<RevocationRecord>>,
+    log: Mutex<Vec<(RevocationRecord, Option<OffsetDateTime>)>>,
+    limits: std::sync::OnceLock<Option<RateLimiter>>,
 }
 
 impl RevocationStore for MemoryStore {
@@ -128,16 +167,21 @@ impl RevocationLog for MemoryStore {
         verified: &VerifiedRevocation,
         signed: &AuthSig,
         at: OffsetDateTime,
+        keep_until: Option<OffsetDateTime>,
     ) -> sessionsig::Result<(RevocationRecord, bool)> {
         let mut log = self
             .log
             .lock()
             .map_err(|_| sessionsig::Error::Store("revocation log lock poisoned".into()))?;
         self.revocations.revoke(&verified.target, verified.issuer)?;
-        if let Some(r) = log
-            .iter()
-            .find(|r| r.target == verified.target && r.issuer == verified.issuer)
+        if let Some((r, until)) = log
+            .iter_mut()
+            .find(|(r, _)| r.target == verified.target && r.issuer == verified.issuer)
         {
+            *until = match (*until, keep_until) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                _ => None,
+            };
             return Ok((r.clone(), false));
         }
         let r = RevocationRecord {
@@ -146,7 +190,7 @@ impl RevocationLog for MemoryStore {
             revoked_at: at,
             revocation: Some(signed.clone()),
         };
-        log.push(r.clone());
+        log.push((r.clone(), keep_until));
         Ok((r, true))
     }
 
@@ -157,9 +201,34 @@ impl RevocationLog for MemoryStore {
             .map_err(|_| sessionsig::Error::Store("revocation log lock poisoned".into()))?;
         Ok(log
             .iter()
-            .filter(|r| &r.target == target)
-            .cloned()
+            .filter(|(r, _)| &r.target == target)
+            .map(|(r, _)| r.clone())
             .collect())
+    }
+
+    /// The log is pruned; the in-memory revocation set (the verifier's view) keeps its entries
+    /// for the life of the process, which bounds it already.
+    fn prune(&self, now: OffsetDateTime) -> sessionsig::Result<u64> {
+        let mut log = self
+            .log
+            .lock()
+            .map_err(|_| sessionsig::Error::Store("revocation log lock poisoned".into()))?;
+        let before = log.len();
+        log.retain(|(_, until)| until.is_none_or(|u| u >= now));
+        Ok((before - log.len()) as u64)
+    }
+
+    fn take_token(
+        &self,
+        client: ClientKey,
+        now: OffsetDateTime,
+        burst: u32,
+        per_minute: u32,
+    ) -> sessionsig::Result<Option<std::time::Duration>> {
+        let limiter = self
+            .limits
+            .get_or_init(|| RateLimiter::new(burst, per_minute, 100_000));
+        Ok(limiter.as_ref().and_then(|l| l.check(client, now).err()))
     }
 }
 
@@ -240,13 +309,14 @@ mod sql {
             verified: &VerifiedRevocation,
             signed: &AuthSig,
             _at: OffsetDateTime,
+            keep_until: Option<OffsetDateTime>,
         ) -> sessionsig::Result<(RevocationRecord, bool)> {
             let store = &self.0;
             let mine = |v: Vec<sessionsig_store::RevocationRecord>| {
                 v.into_iter().find(|r| r.issuer == verified.issuer)
             };
             let before = mine(store.get_revocations(&verified.target)?);
-            store.record_revocation(verified, signed)?;
+            store.record_revocation_until(verified, signed, keep_until)?;
             let after = mine(store.get_revocations(&verified.target)?).ok_or_else(|| {
                 sessionsig::Error::Store("a recorded revocation cannot be read back".into())
             })?;
@@ -261,5 +331,36 @@ mod sql {
                 .map(convert)
                 .collect())
         }
+
+        fn prune(&self, now: OffsetDateTime) -> sessionsig::Result<u64> {
+            self.0.prune_rate_limits(now)?;
+            self.0.prune_revocations(now)
+        }
+
+        fn take_token(
+            &self,
+            client: ClientKey,
+            now: OffsetDateTime,
+            burst: u32,
+            per_minute: u32,
+        ) -> sessionsig::Result<Option<std::time::Duration>> {
+            self.0
+                .take_token(&bucket_name(client), now, burst, per_minute)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_names_are_stable() {
+        assert_eq!(bucket_name(ClientKey::V4([10, 0, 0, 1])), "v4:10.0.0.1");
+        assert_eq!(
+            bucket_name(ClientKey::V6Prefix([0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1])),
+            "v6:2001:db8:0:1::/64"
+        );
+        assert_eq!(bucket_name(ClientKey::Unknown), "unknown");
     }
 }

@@ -327,6 +327,7 @@ async fn each_status_class_of_the_table() {
     let r = call(
         &a.router,
         Request::post("/v1/authorize")
+            .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from("{not json"))
             .expect("req"),
     )
@@ -549,7 +550,17 @@ async fn revocations_are_recorded_shown_and_enforced() {
     let r = call(&a.router, get_req(&format!("/v1/revocations/{id}"))).await;
     assert_eq!(r.status, 200);
     let v = r.json();
-    assert_eq!(v["revoked"], json!(true));
+    // No bare "revoked": a revocation only takes effect on grants its issuer signed (issue 10).
+    assert!(v.get("revoked").is_none(), "{v}");
+    let asked = call(
+        &a.router,
+        get_req(&format!(
+            "/v1/revocations/{id}?grantedBy={}",
+            owner.address().to_checksum(None)
+        )),
+    )
+    .await;
+    assert_eq!(asked.json()["revoked"], json!(true), "{}", asked.text());
     let issuers: Vec<&str> = v["revocations"]
         .as_array()
         .expect("list")

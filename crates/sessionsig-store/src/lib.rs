@@ -92,8 +92,12 @@
 //!
 //! # Tables
 //!
-//! `sessionsig_revocations (target, issuer, revoked_at, auth_sig)`, primary key
-//! `(target, issuer)`; `sessionsig_usage_counters (counter, used)`; `sessionsig_migrations`.
+//! `sessionsig_revocations (target, issuer, revoked_at, auth_sig, keep_until)`, primary key
+//! `(target, issuer)`; `sessionsig_usage_counters (counter, used)`;
+//! `sessionsig_rate_limits (bucket, tat)` (rate limits shared by the nodes,
+//! [`SqlStore::take_token`]); `sessionsig_migrations`. A revocation recorded with
+//! [`SqlStore::record_revocation_until`] is deleted by [`SqlStore::prune_revocations`] once
+//! nothing it revokes can be valid any more.
 //! Issuers are stored as lower-case `0x` hex; targets as [`RevocationTarget::id`].
 //!
 //! The data backpack's metadata (migration 2, see [`backpack`]): `sessionsig_backpack_objects`
@@ -253,6 +257,14 @@ pub(crate) struct ChargeRow<'a> {
     pub(crate) amount: i64,
 }
 
+/// One GCRA step as the backends run it (Unix nanoseconds).
+pub(crate) struct Gcra<'a> {
+    pub(crate) bucket: &'a str,
+    pub(crate) now: i64,
+    pub(crate) interval: i64,
+    pub(crate) tolerance: i64,
+}
+
 /// One revocation row as the backends read it.
 pub(crate) struct RevocationRow {
     pub(crate) issuer: String,
@@ -344,6 +356,81 @@ impl SqlStore {
         self.revoke_with_record(&revocation.target, revocation.issuer, &auth_sig.to_json())
     }
 
+    /// Record a verified revocation with its AuthSig, kept until `keep_until` (then
+    /// [`prune_revocations`](Self::prune_revocations) deletes it): the moment after which
+    /// nothing it revokes can still be valid, so storage stays bounded. `None`: kept forever.
+    /// Recording the same revocation again keeps the later of the two bounds.
+    pub fn record_revocation_until(
+        &self,
+        revocation: &VerifiedRevocation,
+        auth_sig: &AuthSig,
+        keep_until: Option<OffsetDateTime>,
+    ) -> Result<()> {
+        let (t, i) = (revocation.target.id(), issuer_text(revocation.issuer));
+        let json = auth_sig.to_json();
+        let until = keep_until.map(|k| k.unix_timestamp());
+        match &*self.backend {
+            Backend::Sqlite(b) => b.revoke(&t, &i, Some(&json), until),
+            Backend::Postgres(b) => b.revoke(&t, &i, Some(&json), until),
+        }
+    }
+
+    /// Delete every revocation kept until before `now`; returns how many went.
+    pub fn prune_revocations(&self, now: OffsetDateTime) -> Result<u64> {
+        let now = now.unix_timestamp();
+        match &*self.backend {
+            Backend::Sqlite(b) => b.prune_revocations(now),
+            Backend::Postgres(b) => b.prune_revocations(now),
+        }
+    }
+
+    /// Take one token from the rate-limit bucket `bucket`, shared by every node on this store:
+    /// `burst` at once, `per_minute` regained per minute (GCRA, as
+    /// `sessionsig_node::rate_limit` does in memory). `Ok(None)`: taken; `Ok(Some(wait))`:
+    /// refused, a token comes back after `wait`. Atomic across nodes (one statement).
+    pub fn take_token(
+        &self,
+        bucket: &str,
+        now: OffsetDateTime,
+        burst: u32,
+        per_minute: u32,
+    ) -> Result<Option<Duration>> {
+        if burst == 0 || per_minute == 0 {
+            return Ok(None);
+        }
+        let now_ns = i64::try_from(now.unix_timestamp_nanos())
+            .map_err(|_| Error::Store("time out of range".into()))?;
+        let interval = 60_000_000_000i64 / i64::from(per_minute);
+        let g = Gcra {
+            bucket,
+            now: now_ns,
+            interval,
+            tolerance: interval.saturating_mul(i64::from(burst) - 1),
+        };
+        let refused = match &*self.backend {
+            Backend::Sqlite(b) => b.take_token(&g)?,
+            Backend::Postgres(b) => b.take_token(&g)?,
+        };
+        Ok(refused.map(|tat| {
+            let wait = tat
+                .saturating_sub(g.tolerance)
+                .saturating_sub(now_ns)
+                .max(1);
+            Duration::from_nanos(u64::try_from(wait).unwrap_or(u64::MAX))
+        }))
+    }
+
+    /// Forget rate-limit buckets that are full again at `now` (a new bucket is full too), so
+    /// the table holds only clients that used their tokens recently.
+    pub fn prune_rate_limits(&self, now: OffsetDateTime) -> Result<u64> {
+        let now = i64::try_from(now.unix_timestamp_nanos())
+            .map_err(|_| Error::Store("time out of range".into()))?;
+        match &*self.backend {
+            Backend::Sqlite(b) => b.prune_rate_limits(now),
+            Backend::Postgres(b) => b.prune_rate_limits(now),
+        }
+    }
+
     fn revoke_inner(
         &self,
         target: &RevocationTarget,
@@ -352,8 +439,8 @@ impl SqlStore {
     ) -> Result<()> {
         let (t, i) = (target.id(), issuer_text(issuer));
         match &*self.backend {
-            Backend::Sqlite(b) => b.revoke(&t, &i, auth_sig),
-            Backend::Postgres(b) => b.revoke(&t, &i, auth_sig),
+            Backend::Sqlite(b) => b.revoke(&t, &i, auth_sig, None),
+            Backend::Postgres(b) => b.revoke(&t, &i, auth_sig, None),
         }
     }
 

@@ -32,10 +32,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_backpack.sql"),
         postgres: include_str!("../migrations/postgres/0002_backpack.sql"),
     },
+    Migration {
+        version: 3,
+        description: "bounded revocations and shared rate limits",
+        sqlite: include_str!("../migrations/sqlite/0003_bounded_revocations_shared_limits.sql"),
+        postgres: include_str!("../migrations/postgres/0003_bounded_revocations_shared_limits.sql"),
+    },
 ];
 
 /// The schema version this build creates.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 #[cfg(test)]
 mod tests {

@@ -89,6 +89,10 @@ fn close(conns: Vec<PgConn>) {
 
 struct Statements {
     revoke: Statement,
+    prune_revocations: Statement,
+    take_token: Statement,
+    token_tat: Statement,
+    prune_rate_limits: Statement,
     is_revoked: Statement,
     first_revoked: Statement,
     revocations: Statement,
@@ -125,12 +129,59 @@ impl Postgres {
         Ok(Postgres { pool })
     }
 
-    pub(crate) fn revoke(&self, target: &str, issuer: &str, auth_sig: Option<&str>) -> Result<()> {
+    /// Record a revocation; `keep_until` (Unix seconds, `None`: forever) only ever grows.
+    pub(crate) fn revoke(
+        &self,
+        target: &str,
+        issuer: &str,
+        auth_sig: Option<&str>,
+        keep_until: Option<i64>,
+    ) -> Result<()> {
         self.pool.with_retry(|c| {
             c.client
-                .execute(&c.st.revoke, &[&target, &issuer, &auth_sig])
+                .execute(&c.st.revoke, &[&target, &issuer, &auth_sig, &keep_until])
                 .map_err(db)?;
             Ok(())
+        })
+    }
+
+    /// Delete revocations kept until before `now` (Unix seconds); how many went.
+    pub(crate) fn prune_revocations(&self, now: i64) -> Result<u64> {
+        self.pool.with_retry(|c| {
+            c.client
+                .execute(&c.st.prune_revocations, &[&now])
+                .map_err(db)
+        })
+    }
+
+    /// Take a token from `bucket` (GCRA, nanoseconds): `Ok(None)` taken, `Ok(Some(tat))`
+    /// refused with the bucket's schedule. Never retried (a token may have been taken).
+    pub(crate) fn take_token(&self, g: &crate::Gcra<'_>) -> Result<Option<i64>> {
+        self.pool.with(|c| {
+            let taken = c
+                .client
+                .execute(
+                    &c.st.take_token,
+                    &[&g.bucket, &g.now, &g.interval, &g.tolerance],
+                )
+                .map_err(db)?;
+            if taken == 1 {
+                return Ok(None);
+            }
+            c.client
+                .query_one(&c.st.token_tat, &[&g.bucket])
+                .and_then(|r| r.try_get(0))
+                .map(Some)
+                .map_err(db)
+        })
+    }
+
+    /// Forget buckets that are full again at `now` (nanoseconds).
+    pub(crate) fn prune_rate_limits(&self, now: i64) -> Result<u64> {
+        self.pool.with_retry(|c| {
+            c.client
+                .execute(&c.st.prune_rate_limits, &[&now])
+                .map_err(db)
         })
     }
 
@@ -267,11 +318,25 @@ fn connect(config: &postgres::Config, schema: Option<&str>) -> Result<Client> {
 fn prepare(mut client: Client) -> Result<PgConn> {
     let mut p = |sql: &str| client.prepare(sql).map_err(db);
     let st = Statements {
-        revoke: p("INSERT INTO sessionsig_revocations (target, issuer, auth_sig)
-                   VALUES ($1, $2, $3)
-                   ON CONFLICT (target, issuer) DO UPDATE SET auth_sig = excluded.auth_sig
-                   WHERE sessionsig_revocations.auth_sig IS NULL
-                     AND excluded.auth_sig IS NOT NULL")?,
+        revoke: p("INSERT INTO sessionsig_revocations AS r (target, issuer, auth_sig, keep_until)
+                   VALUES ($1, $2, $3, $4::bigint)
+                   ON CONFLICT (target, issuer) DO UPDATE SET
+                       auth_sig = COALESCE(r.auth_sig, excluded.auth_sig),
+                       keep_until = CASE
+                           WHEN r.keep_until IS NULL OR excluded.keep_until IS NULL THEN NULL
+                           ELSE GREATEST(r.keep_until, excluded.keep_until) END")?,
+        prune_revocations: p("DELETE FROM sessionsig_revocations
+                              WHERE keep_until IS NOT NULL AND keep_until < $1::bigint")?,
+        take_token: p("INSERT INTO sessionsig_rate_limits AS l (bucket, tat)
+                       VALUES ($1::text, $2::bigint + $3::bigint)
+                       ON CONFLICT (bucket) DO UPDATE
+                       SET tat = LEAST(GREATEST(l.tat, $2::bigint),
+                                       $2::bigint + $4::bigint + $3::bigint) + $3::bigint
+                       WHERE LEAST(GREATEST(l.tat, $2::bigint),
+                                   $2::bigint + $4::bigint + $3::bigint) - $2::bigint
+                             <= $4::bigint")?,
+        token_tat: p("SELECT tat FROM sessionsig_rate_limits WHERE bucket = $1")?,
+        prune_rate_limits: p("DELETE FROM sessionsig_rate_limits WHERE tat < $1::bigint")?,
         is_revoked: p("SELECT EXISTS (SELECT 1 FROM sessionsig_revocations
                                       WHERE target = $1 AND issuer = $2)")?,
         first_revoked: p("SELECT q.ord

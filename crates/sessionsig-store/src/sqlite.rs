@@ -104,16 +104,74 @@ impl Sqlite {
         }
     }
 
-    pub(crate) fn revoke(&self, target: &str, issuer: &str, auth_sig: Option<&str>) -> Result<()> {
+    /// Record a revocation; `keep_until` (Unix seconds, `None`: forever) only ever grows.
+    pub(crate) fn revoke(
+        &self,
+        target: &str,
+        issuer: &str,
+        auth_sig: Option<&str>,
+        keep_until: Option<i64>,
+    ) -> Result<()> {
         self.write(|tx| {
             tx.prepare_cached(
-                "INSERT INTO sessionsig_revocations (target, issuer, auth_sig) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (target, issuer) DO UPDATE SET auth_sig = excluded.auth_sig
-                 WHERE sessionsig_revocations.auth_sig IS NULL AND excluded.auth_sig IS NOT NULL",
+                "INSERT INTO sessionsig_revocations (target, issuer, auth_sig, keep_until)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (target, issuer) DO UPDATE SET
+                     auth_sig = COALESCE(sessionsig_revocations.auth_sig, excluded.auth_sig),
+                     keep_until = CASE
+                         WHEN sessionsig_revocations.keep_until IS NULL
+                           OR excluded.keep_until IS NULL THEN NULL
+                         ELSE max(sessionsig_revocations.keep_until, excluded.keep_until) END",
             )
-            .and_then(|mut s| s.execute(params![target, issuer, auth_sig]))
+            .and_then(|mut s| s.execute(params![target, issuer, auth_sig, keep_until]))
             .map_err(db)?;
             Ok(())
+        })
+    }
+
+    /// Delete revocations kept until before `now` (Unix seconds); how many went.
+    pub(crate) fn prune_revocations(&self, now: i64) -> Result<u64> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "DELETE FROM sessionsig_revocations
+                 WHERE keep_until IS NOT NULL AND keep_until < ?1",
+            )
+            .and_then(|mut s| s.execute(params![now]))
+            .map(|n| n as u64)
+            .map_err(db)
+        })
+    }
+
+    /// Take a token from `bucket` (GCRA, nanoseconds): `Ok(None)` taken, `Ok(Some(tat))`
+    /// refused with the bucket's schedule.
+    pub(crate) fn take_token(&self, g: &crate::Gcra<'_>) -> Result<Option<i64>> {
+        self.write(|tx| {
+            let taken = tx
+                .prepare_cached(
+                    "INSERT INTO sessionsig_rate_limits (bucket, tat) VALUES (?1, ?2 + ?3)
+                     ON CONFLICT (bucket) DO UPDATE
+                     SET tat = min(max(tat, ?2), ?2 + ?4 + ?3) + ?3
+                     WHERE min(max(tat, ?2), ?2 + ?4 + ?3) - ?2 <= ?4",
+                )
+                .and_then(|mut s| s.execute(params![g.bucket, g.now, g.interval, g.tolerance]))
+                .map_err(db)?;
+            if taken == 1 {
+                return Ok(None);
+            }
+            tx.prepare_cached("SELECT tat FROM sessionsig_rate_limits WHERE bucket = ?1")
+                .and_then(|mut s| s.query_row(params![g.bucket], |r| r.get(0)))
+                .map(Some)
+                .map_err(db)
+        })
+    }
+
+    /// Forget buckets that are full again at `now` (nanoseconds): a new bucket is full too.
+    pub(crate) fn prune_rate_limits(&self, now: i64) -> Result<u64> {
+        self.write(|tx| {
+            tx.prepare_cached("DELETE FROM sessionsig_rate_limits WHERE tat < ?1")
+                .and_then(|mut s| s.execute(params![now]))
+                .map(|n| n as u64)
+                .map_err(db)
         })
     }
 
@@ -339,7 +397,7 @@ mod tests {
         let sync: i64 = w.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
         assert_eq!((mode.as_str(), sync), ("wal", 2), "WAL, synchronous = FULL");
         drop(w);
-        s.revoke("t", "0x00", None).unwrap();
+        s.revoke("t", "0x00", None, None).unwrap();
         // A reader sees the writer's commit.
         assert!(s.is_revoked("t", "0x00").unwrap());
         let ro = s

@@ -33,6 +33,8 @@ on_both_backends!(
     processes_never_exceed_the_limit,
     processes_race_for_the_last_unit,
     kill_9_loses_no_acknowledged_write,
+    revocations_past_their_horizon_are_pruned,
+    rate_limits_are_shared_between_nodes,
 );
 
 fn charge(counter: &str, limit: u64) -> UseCharge {
@@ -151,6 +153,83 @@ fn revocation_records_keep_the_auth_sig(db: &Db) {
     let kept: AuthSig = serde_json::from_str(all[1].auth_sig.as_deref().unwrap()).unwrap();
     assert_eq!(kept, signed, "the AuthSig is kept verbatim");
     assert!(all[1].revoked_at >= all[0].revoked_at);
+}
+
+/// Issue 10 item 7: a revocation recorded with a horizon goes once it is past; one without
+/// stays; recording again keeps the later horizon.
+fn revocations_past_their_horizon_are_pruned(db: &Db) {
+    let s = db.open();
+    let wallet = LocalWallet::from_bytes(&[0x11; 32]).unwrap();
+    let now = sessionsig::time::parse_rfc3339("2025-01-01T00:00:30Z").unwrap();
+    let day = time::Duration::days(1);
+    let mut verified = Vec::new();
+    for n in [0xa0, 0xb0, 0xc0] {
+        let t = RevocationTarget::AuthSig(B256::repeat_byte(n));
+        let signed = AuthSig::revoke(&wallet, &t, &revocation_params()).unwrap();
+        let v = signed
+            .verify_revocation(now, &AuthSigPolicy::default())
+            .unwrap();
+        verified.push((t, v, signed));
+    }
+    let [(short, vs, ss), (long, vl, sl), (forever, vf, sf)] = &verified[..] else {
+        unreachable!()
+    };
+    s.record_revocation_until(vs, ss, Some(now + day)).unwrap();
+    s.record_revocation_until(vl, sl, Some(now + day)).unwrap();
+    // Recorded again with a later horizon: the later one wins.
+    s.record_revocation_until(vl, sl, Some(now + 10 * day))
+        .unwrap();
+    s.record_revocation_until(vl, sl, Some(now + 2 * day))
+        .unwrap();
+    s.record_revocation_until(vf, sf, None).unwrap();
+    assert_eq!(s.prune_revocations(now).unwrap(), 0);
+    assert_eq!(s.prune_revocations(now + 2 * day).unwrap(), 1);
+    assert!(!s.is_revoked(short, wallet.address()).unwrap());
+    assert!(s.is_revoked(long, wallet.address()).unwrap());
+    assert_eq!(s.prune_revocations(now + 11 * day).unwrap(), 1);
+    assert!(s.get_revocations(long).unwrap().is_empty());
+    // Without a horizon: kept forever.
+    assert_eq!(s.prune_revocations(now + 3650 * day).unwrap(), 0);
+    assert!(s.is_revoked(forever, wallet.address()).unwrap());
+}
+
+/// Issue 10 item 7: one client's bucket is shared by two "nodes" on the same database.
+fn rate_limits_are_shared_between_nodes(db: &Db) {
+    let (a, b) = (db.open(), db.open());
+    let t0 = sessionsig::time::parse_rfc3339("2025-01-01T00:00:00Z").unwrap();
+    // Burst 3, one token a second: three takes in all, whichever node is asked.
+    assert_eq!(a.take_token("v4:10.0.0.1", t0, 3, 60).unwrap(), None);
+    assert_eq!(b.take_token("v4:10.0.0.1", t0, 3, 60).unwrap(), None);
+    assert_eq!(a.take_token("v4:10.0.0.1", t0, 3, 60).unwrap(), None);
+    assert_eq!(
+        b.take_token("v4:10.0.0.1", t0, 3, 60).unwrap(),
+        Some(Duration::from_secs(1))
+    );
+    // Another client is not affected; a token comes back after one interval.
+    assert_eq!(b.take_token("v4:10.0.0.2", t0, 3, 60).unwrap(), None);
+    let t1 = t0 + Duration::from_secs(1);
+    assert_eq!(a.take_token("v4:10.0.0.1", t1, 3, 60).unwrap(), None);
+    assert!(b.take_token("v4:10.0.0.1", t1, 3, 60).unwrap().is_some());
+    // Racing threads on both nodes take exactly the burst of a fresh bucket.
+    let (a, b) = (Arc::new(a), Arc::new(b));
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let s = if i % 2 == 0 { a.clone() } else { b.clone() };
+            std::thread::spawn(move || {
+                (0..4)
+                    .filter(|_| s.take_token("v4:10.0.0.3", t0, 5, 60).unwrap().is_none())
+                    .count()
+            })
+        })
+        .collect();
+    let taken: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    assert_eq!(taken, 5);
+    // Full buckets are forgotten; buckets still in use are kept.
+    assert_eq!(a.prune_rate_limits(t0 + Duration::from_secs(2)).unwrap(), 1);
+    assert!(b
+        .take_token("v4:10.0.0.1", t0 + Duration::from_secs(2), 3, 60)
+        .unwrap()
+        .is_none());
 }
 
 fn uses_stop_at_the_limit_all_or_nothing(db: &Db) {

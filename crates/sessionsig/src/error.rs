@@ -264,6 +264,31 @@ pub enum Error {
     /// A revocation or usage store failed (the request is refused, nothing is lost).
     #[error("store unavailable: {0}")]
     Store(String),
+    /// An AuthSig carried by a SessionSig has no `Expiration Time`, where the policy requires
+    /// every AuthSig of that kind (`session`, `delegation`) to expire.
+    #[error("the {0} AuthSig has no Expiration Time; this verifier requires one")]
+    AuthSigNoExpiration(&'static str),
+    /// An AuthSig lives longer (`Expiration Time - Issued At`) than the policy allows for its
+    /// kind (`session`, `delegation`).
+    #[error("the {kind} AuthSig lives {actual_secs} s, more than the maximum {max_secs} s")]
+    AuthSigLifetimeTooLong {
+        /// `session` or `delegation`.
+        kind: &'static str,
+        /// Its lifetime in seconds.
+        actual_secs: i64,
+        /// The policy's maximum in seconds.
+        max_secs: i64,
+    },
+    /// An AuthSig's SIWE `domain` (with its `scheme`, if written) is not among those the
+    /// verifier accepts: it was signed for another site.
+    #[error("SIWE domain `{0}` is not accepted here")]
+    SiweDomainNotAccepted(String),
+    /// An AuthSig's SIWE `Chain ID` is not among those the verifier accepts.
+    #[error("SIWE chain id {0} is not accepted here")]
+    SiweChainNotAccepted(u64),
+    /// An accepted-domain entry of the policy is not `domain` or `scheme://domain`.
+    #[error("invalid accepted domain `{0}`: expected e.g. app.example or https://app.example")]
+    InvalidAcceptedDomain(String),
 }
 
 impl Error {
@@ -319,6 +344,11 @@ impl Error {
             Error::ContractWallet(_) => "contract_wallet_invalid",
             Error::ContractWalletUnavailable(_) => "contract_wallet_unavailable",
             Error::Store(_) => "store_unavailable",
+            Error::AuthSigNoExpiration(_) => "auth_sig_no_expiration",
+            Error::AuthSigLifetimeTooLong { .. } => "auth_sig_lifetime_too_long",
+            Error::SiweDomainNotAccepted(_) => "siwe_domain_not_accepted",
+            Error::SiweChainNotAccepted(_) => "siwe_chain_not_accepted",
+            Error::InvalidAcceptedDomain(_) => "invalid_accepted_domain",
         }
     }
     /// What kind of refusal this is, from which a server derives its answer (HTTP status).
@@ -369,6 +399,11 @@ impl Error {
             Error::CaveatNotSatisfied(_) => ErrorKind::Forbidden,
             Error::UsesExhausted { .. } => ErrorKind::Forbidden,
             Error::QuotaExhausted { .. } => ErrorKind::LimitReached,
+            Error::AuthSigNoExpiration(_) => ErrorKind::Unauthenticated,
+            Error::AuthSigLifetimeTooLong { .. } => ErrorKind::Unauthenticated,
+            Error::SiweDomainNotAccepted(_) => ErrorKind::Unauthenticated,
+            Error::SiweChainNotAccepted(_) => ErrorKind::Unauthenticated,
+            Error::InvalidAcceptedDomain(_) => ErrorKind::Config,
             Error::Revoked(_) => ErrorKind::Forbidden,
             Error::InvalidRevocation(_) => ErrorKind::InvalidInput,
             Error::ContractWallet(_) => ErrorKind::Unauthenticated,
@@ -519,6 +554,15 @@ mod tests {
             Error::ContractWallet(String::new()),
             Error::ContractWalletUnavailable(String::new()),
             Error::Store(String::new()),
+            Error::AuthSigNoExpiration(""),
+            Error::AuthSigLifetimeTooLong {
+                kind: "",
+                actual_secs: 0,
+                max_secs: 0,
+            },
+            Error::SiweDomainNotAccepted(String::new()),
+            Error::SiweChainNotAccepted(0),
+            Error::InvalidAcceptedDomain(String::new()),
         ]
     }
 
@@ -573,6 +617,11 @@ mod tests {
             Error::ContractWallet(_) => 46,
             Error::ContractWalletUnavailable(_) => 47,
             Error::Store(_) => 48,
+            Error::AuthSigNoExpiration(_) => 49,
+            Error::AuthSigLifetimeTooLong { .. } => 50,
+            Error::SiweDomainNotAccepted(_) => 51,
+            Error::SiweChainNotAccepted(_) => 52,
+            Error::InvalidAcceptedDomain(_) => 53,
         }
     }
 
@@ -628,6 +677,11 @@ mod tests {
             ("contract_wallet_invalid", ErrorKind::Unauthenticated),
             ("contract_wallet_unavailable", ErrorKind::Unavailable),
             ("store_unavailable", ErrorKind::Unavailable),
+            ("auth_sig_no_expiration", ErrorKind::Unauthenticated),
+            ("auth_sig_lifetime_too_long", ErrorKind::Unauthenticated),
+            ("siwe_domain_not_accepted", ErrorKind::Unauthenticated),
+            ("siwe_chain_not_accepted", ErrorKind::Unauthenticated),
+            ("invalid_accepted_domain", ErrorKind::Config),
         ];
         let all = every_variant();
         assert_eq!(all.len(), table.len());

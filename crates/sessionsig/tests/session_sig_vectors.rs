@@ -186,9 +186,22 @@ fn example_v7_map_with_capacity_delegation_verifies() {
     let v = common::load_json("lit/example-v7.json");
     let sigs = SessionSigs::from_json(&v["sessionSigs"].to_string()).unwrap();
     assert!(!sigs.is_empty());
+    // Its session AuthSig lives 1137 days: the default policy (every AuthSig expires within
+    // 30 days for sessions) refuses it; with the lifetime caps lifted, as a Lit node runs, it
+    // verifies.
+    let lit_like = Policy {
+        max_session_auth_sig_lifetime: None,
+        max_delegation_lifetime: None,
+        ..Policy::default()
+    };
     for (node, sig) in sigs.iter() {
         let msg = SessionSigMessage::parse(&sig.signed_message).unwrap();
-        let s = Verifier::new(node, Policy::default(), FixedClock(t(&msg.issued_at)))
+        let e = Verifier::new(node, Policy::default(), FixedClock(t(&msg.issued_at)))
+            .unwrap()
+            .verify(&UnverifiedSessionSig::from(sig.clone()), &Request::any())
+            .unwrap_err();
+        assert_eq!(e.code(), "auth_sig_lifetime_too_long");
+        let s = Verifier::new(node, lit_like.clone(), FixedClock(t(&msg.issued_at)))
             .unwrap()
             .verify(&UnverifiedSessionSig::from(sig.clone()), &Request::any())
             .unwrap();

@@ -28,6 +28,10 @@ pub(crate) struct Resolver<'a> {
     pub hook: &'a dyn CaveatHook,
     pub max_chain: usize,
     pub context: Option<&'a Value>,
+    /// The SessionSig's `maxPrice` (v8), for payment delegations.
+    pub max_price: Option<&'a str>,
+    /// The abilities the session is verified for (payment delegation scopes).
+    pub abilities: Vec<crate::lit::LitAbility>,
 }
 
 /// One grant found in a capability: the entry that grants and its caveats.
@@ -201,10 +205,18 @@ impl<'a> Resolver<'a> {
                     d.address.to_checksum(None)
                 )));
             };
+            let cx = super::carried::CarriedContext {
+                owner: self.owner,
+                delegator: d.address,
+                max_price: self.max_price,
+                abilities: &self.abilities,
+                operation: self.context,
+                hook: self.hook,
+            };
             let mut usable = None;
             let mut first_err = None;
-            'entries: for abilities in cap.att().values() {
-                for caveats in abilities.values() {
+            'entries: for (resource_key, abilities) in cap.att() {
+                for (ability_key, caveats) in abilities {
                     for object in caveats {
                         let listed = object.get("delegate_to").map_or(Some(true), |v| {
                             let mut holders = std::iter::once(self.owner).chain(
@@ -220,10 +232,26 @@ impl<'a> Resolver<'a> {
                                 .map(|_| holders.any(|h| address_listed(v, h) == Some(true)))
                         });
                         match listed {
-                            Some(true) => {
-                                usable = Some(object.get("uses").map(uses_limit));
-                                break 'entries;
-                            }
+                            // Every other key of the object must hold too (any object may).
+                            Some(true) => match super::carried::check_object(
+                                object,
+                                resource_key,
+                                ability_key,
+                                &cx,
+                            ) {
+                                Ok(uses) => {
+                                    usable = Some(uses);
+                                    break 'entries;
+                                }
+                                Err(e) => {
+                                    if first_err
+                                        .as_ref()
+                                        .is_none_or(|f| matches!(f, Error::NotADelegate { .. }))
+                                    {
+                                        first_err = Some(e);
+                                    }
+                                }
+                            },
                             Some(false) => {
                                 first_err.get_or_insert(Error::NotADelegate {
                                     delegator: d.address.to_checksum(None),
@@ -248,14 +276,7 @@ impl<'a> Resolver<'a> {
                         ))
                     }))
                 }
-                Some(Some(None)) => {
-                    return Err(Error::CaveatNotSatisfied(
-                        "`uses` is not a decimal count".into(),
-                    ))
-                }
-                Some(Some(Some(limit))) => {
-                    charges.add_uses(format!("delegation:{}", d.hash), limit)
-                }
+                Some(Some(limit)) => charges.add_uses(format!("delegation:{}", d.hash), limit),
                 Some(None) => {}
             }
         }

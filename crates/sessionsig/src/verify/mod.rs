@@ -8,18 +8,22 @@
 //! with its own [`Error::code`](crate::Error::code).
 
 mod cache;
+mod carried;
 mod caveats;
 mod chain;
 mod charges;
 mod node;
 mod session;
+mod siwe_policy;
 mod stores;
 
 pub use cache::AuthSigCache;
+pub use carried::PAYMENT_DELEGATION_SCOPES;
 pub use caveats::{CaveatContext, CaveatDecision, CaveatHook, NoCaveatHook};
 pub use charges::{Authorization, Charges, Reservation, TrafficBudget};
 pub use node::NodeIdentity;
 pub use session::{Grant, GrantSource, VerifiedDelegation, VerifiedSession};
+pub use siwe_policy::{AcceptedDomain, AuthSigKind};
 pub use stores::{
     ChargeUnit, MemoryRevocationStore, MemoryUsageStore, RevocationStore, RevocationTarget,
     UsageStore, UseCharge,
@@ -61,6 +65,20 @@ pub struct Policy {
     /// verifying within that time. Zero asks the chain on every verification. Wallet (EOA)
     /// signatures never change their answer and stay cached for the AuthSig's life.
     pub contract_wallet_recheck: Duration,
+    /// SIWE domains (`app.example`, or `https://app.example` for one scheme only) accepted in
+    /// every AuthSig a SessionSig carries. `None` (default): any, as Lit nodes do; set it so
+    /// a SIWE signed on one site for another (EIP-4361's phishing case) is refused.
+    pub accepted_domains: Option<Vec<AcceptedDomain>>,
+    /// SIWE `Chain ID`s accepted in every AuthSig a SessionSig carries. `None` (default): any.
+    pub accepted_chain_ids: Option<Vec<u64>>,
+    /// Longest `Expiration Time - Issued At` of a session AuthSig (default 30 days, as the
+    /// SessionSig); one without an `Expiration Time` is refused. `None`: no cap, no
+    /// expiration required (Lit's behaviour): a stolen session key would then stay usable
+    /// until revoked.
+    pub max_session_auth_sig_lifetime: Option<Duration>,
+    /// The same for every other carried AuthSig (capacity and payment delegations; default
+    /// 90 days).
+    pub max_delegation_lifetime: Option<Duration>,
 }
 
 impl Default for Policy {
@@ -73,6 +91,10 @@ impl Default for Policy {
             max_chain_length: 4,
             trust_lit_bls: false,
             contract_wallet_recheck: Duration::minutes(5),
+            accepted_domains: None,
+            accepted_chain_ids: None,
+            max_session_auth_sig_lifetime: Some(Duration::days(30)),
+            max_delegation_lifetime: Some(Duration::days(90)),
         }
     }
 }
@@ -257,6 +279,12 @@ impl<C: Clock> Verifier<C> {
         &self.node
     }
 
+    /// The clock verification reads (for checks made around verification, e.g. a node's
+    /// nonce age).
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+
     /// The policy in force.
     pub fn policy(&self) -> &Policy {
         &self.policy
@@ -379,6 +407,7 @@ impl<C: Clock> Verifier<C> {
             }
         };
         v.check_time(now, skew)?;
+        siwe_policy::check(&self.policy, &v, AuthSigKind::of(&v.role))?;
         Ok(v)
     }
 
@@ -530,6 +559,8 @@ impl<C: Clock> Verifier<C> {
             hook: self.caveats.as_ref(),
             max_chain: self.policy.max_chain_length,
             context: request.context(),
+            max_price: msg.max_price.as_deref(),
+            abilities: carried::abilities(request, &requests),
         };
         let mut charges = resolver.carried_charges()?;
         let mut grants = Vec::with_capacity(requests.len());
