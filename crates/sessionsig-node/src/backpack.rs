@@ -12,6 +12,7 @@
 //! s3_prefix = "node-a"
 //! s3_endpoint = "http://127.0.0.1:9000"   # any S3-compatible store; credentials from AWS_*
 //! s3_region = "us-east-1"
+//! s3_allow_http = false           # true for a plain-http endpoint on a private network
 //! ```
 //!
 //! Object bytes live on the local disk by default (`<data_dir>/blobs`), or in an S3-compatible
@@ -58,6 +59,8 @@ pub struct BackpackConfig {
     pub s3_endpoint: Option<String>,
     /// S3 region.
     pub s3_region: Option<String>,
+    /// Allow a plain `http://` S3 endpoint (a store on the same host or a private network).
+    pub s3_allow_http: Option<bool>,
 }
 
 /// The backpack's settings, checked.
@@ -90,6 +93,7 @@ impl BackpackConfig {
                 prefix: self.s3_prefix.clone().unwrap_or_default(),
                 endpoint: self.s3_endpoint.clone(),
                 region: self.s3_region.clone(),
+                allow_http: self.s3_allow_http.unwrap_or(false),
                 ..S3Config::default()
             }),
             _ => BlobConfig::Local {

@@ -84,10 +84,11 @@ impl Node {
         F: Future<Output = ()> + Send,
     {
         let app = router(self.state.clone());
-        let pruner = self
-            .settings
-            .prune_interval
-            .map(|every| tokio::spawn(prune_every(self.state.clone(), every)));
+        let pruner = match self.settings.prune_interval {
+            Some(every) => Some(tokio::spawn(prune_every(self.state.clone(), every))),
+            // Never pruned, but the backpack is still reconciled once, at startup.
+            None => Some(tokio::spawn(backpack_upkeep(self.state.clone()))),
+        };
         let served = serve_router(self.listener, app, &self.settings, shutdown).await;
         if let Some(p) = pruner {
             p.abort();
@@ -110,6 +111,26 @@ async fn prune_every(state: AppState, every: Duration) {
             Ok(Err(e)) => eprintln!("sessionsig node: pruning the store failed: {e}"),
             Err(e) => eprintln!("sessionsig node: pruning task: {e}"),
         }
+        backpack_upkeep(state.clone()).await;
+    }
+}
+
+/// The backpack's housekeeping: delete blobs no object refers to (what a crashed upload or a
+/// crash between a replace and its cleanup left, once older than the grace period) and
+/// expired request-signature nonces. Failures are reported and tried again next time.
+async fn backpack_upkeep(state: AppState) {
+    let Some(bp) = state.backpack() else {
+        return;
+    };
+    if let Err(e) = bp.objects().reconcile().await {
+        eprintln!("sessionsig node: backpack reconciliation failed: {e}");
+    }
+    let meta = std::sync::Arc::clone(bp.objects().meta());
+    let now = state.now();
+    match tokio::task::spawn_blocking(move || meta.gc_nonces(now)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => eprintln!("sessionsig node: expiring request nonces failed: {e}"),
+        Err(e) => eprintln!("sessionsig node: nonce task: {e}"),
     }
 }
 

@@ -39,11 +39,23 @@ pub fn bp_session(
     nodes: &[String],
 ) -> (SessionKeyPair, SessionSigs) {
     let key = SessionKeyPair::generate();
-    let auth = session_auth_sig(owner, &key, grants);
+    let sigs = bp_session_sigs(owner, &key, grants, requests_, carried, nodes);
+    (key, sigs)
+}
+
+/// The same for a given session key.
+pub fn bp_session_sigs(
+    owner: &LocalWallet,
+    key: &SessionKeyPair,
+    grants: Capability,
+    requests_: &[(&str, LitAbility)],
+    carried: &[AuthSig],
+    nodes: &[String],
+) -> SessionSigs {
+    let auth = session_auth_sig(owner, key, grants);
     let mut caps = carried.to_vec();
     caps.push(auth);
-    let sigs = sign(&key, &requests(requests_), &caps, nodes);
-    (key, sigs)
+    sign(key, &requests(requests_), &caps, nodes)
 }
 
 /// A delegation AuthSig from `from` granting `cap`, valid for two hours (sessions made with

@@ -31,9 +31,20 @@ pub struct Proc {
 impl Proc {
     /// Start `sessionsig-node <args>` and wait until it printed `expect` URLs on stdout.
     pub async fn start(args: &[String], expect: usize, stderr: &Path) -> Result<Proc, String> {
+        Self::start_env(args, &[], expect, stderr).await
+    }
+
+    /// The same with extra environment variables (e.g. S3 credentials).
+    pub async fn start_env(
+        args: &[String],
+        envs: &[(String, String)],
+        expect: usize,
+        stderr: &Path,
+    ) -> Result<Proc, String> {
         let err = std::fs::File::create(stderr).map_err(|e| e.to_string())?;
         let mut child = Command::new(BIN)
             .args(args)
+            .envs(envs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(err)
@@ -101,6 +112,17 @@ impl Proc {
 
 /// Three separate node processes on one store.
 pub async fn three_nodes(store: &str, schema: Option<&str>, dir: &Path) -> Vec<Proc> {
+    three_nodes_with(store, schema, dir, &[], &[]).await
+}
+
+/// Three nodes with extra arguments (e.g. `--config`) and environment variables.
+pub async fn three_nodes_with(
+    store: &str,
+    schema: Option<&str>,
+    dir: &Path,
+    extra: &[String],
+    envs: &[(String, String)],
+) -> Vec<Proc> {
     let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
     let urls: Vec<String> = ports
         .iter()
@@ -127,8 +149,10 @@ pub async fn three_nodes(store: &str, schema: Option<&str>, dir: &Path) -> Vec<P
             args.push("--store-schema".into());
             args.push(s.into());
         }
+        args.extend(extra.iter().cloned());
         let log = dir.join(format!("node{i}.log"));
-        starts.push(async move { Proc::start(&args, 1, &log).await });
+        let envs = envs.to_vec();
+        starts.push(async move { Proc::start_env(&args, &envs, 1, &log).await });
     }
     let mut procs = Vec::new();
     for r in futures_join(starts).await {
