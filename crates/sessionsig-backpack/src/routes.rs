@@ -36,6 +36,7 @@ use serde_json::json;
 use sessionsig::lit::{BackpackId, LitAbility, LitResource};
 use sessionsig::time::{to_iso_string, Clock};
 use sessionsig::verify::{Authorization, Request, Reservation};
+
 use sessionsig_store::backpack::{BackpackError, ListCursor, ListLimit, ObjectMeta, Precondition};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -51,6 +52,50 @@ pub struct BackpackSettings {
     /// SessionSig alone reads nothing (default off: a SessionSig scoped to reads is the
     /// credential, as a presigned URL is).
     pub require_signed_reads: bool,
+    /// Serve every request with NO authentication at all. Exists only to measure what the
+    /// authentication costs (the node refuses it without `--insecure-no-verify`); never for a
+    /// backpack anyone uses.
+    pub insecure_no_auth: bool,
+}
+
+/// How a request was admitted: verified (with the charges to commit), or, on a node run for
+/// load comparisons only, not at all.
+enum Admission {
+    Checked(Box<Authorization>),
+    Open,
+}
+
+impl Admission {
+    fn max_object_bytes(&self) -> Option<u64> {
+        match self {
+            Admission::Checked(a) => a.charges().max_object_bytes(),
+            Admission::Open => None,
+        }
+    }
+
+    fn caps_traffic(&self) -> bool {
+        matches!(self, Admission::Checked(a) if !a.charges().traffic().is_empty())
+    }
+
+    /// Spend the charges with `bytes` of traffic reserved.
+    async fn commit(
+        self,
+        gate: &Arc<dyn Gate>,
+        bytes: u64,
+    ) -> Result<Option<Reservation>, Refusal> {
+        match self {
+            Admission::Checked(a) => Ok(Some(gate.commit(*a, bytes).await?.1)),
+            Admission::Open => Ok(None),
+        }
+    }
+}
+
+/// Give back `unused` bytes of a reservation, if there is one.
+async fn release(gate: &Arc<dyn Gate>, r: Option<Reservation>, unused: u64) -> Result<(), Refusal> {
+    match r {
+        Some(r) => gate.release(r, unused).await,
+        None => Ok(()),
+    }
 }
 
 /// The backpack service: its stores, the gate to the node's verifier, and its rules.
@@ -239,16 +284,20 @@ async fn serve(bp: &Backpack, req: HttpRequest) -> Result<Response, Refusal> {
     let op = operation(&parts.method, id.path.is_folder())?;
     let request = Request::operation(LitResource::backpack(&id), op.ability()).owned_by(id.owner);
     let gate = &bp.inner.gate;
-    let auth = gate.check(&parts.headers, request).await?;
-
-    if op.changes_data() || bp.inner.settings.require_signed_reads {
-        let signed = bp.inner.signatures.verify(
-            &parts,
-            auth.session().session_key(),
-            bp.inner.clock.now(),
-        )?;
-        record_nonce(bp, &signed).await?;
-    }
+    let auth = if bp.inner.settings.insecure_no_auth {
+        Admission::Open
+    } else {
+        let auth = gate.check(&parts.headers, request).await?;
+        if op.changes_data() || bp.inner.settings.require_signed_reads {
+            let signed = bp.inner.signatures.verify(
+                &parts,
+                auth.session().session_key(),
+                bp.inner.clock.now(),
+            )?;
+            record_nonce(bp, &signed).await?;
+        }
+        Admission::Checked(Box::new(auth))
+    };
     let owner = format!("{:#x}", id.owner);
     let path = id.path.as_str().to_owned();
     match op {
@@ -256,7 +305,7 @@ async fn serve(bp: &Backpack, req: HttpRequest) -> Result<Response, Refusal> {
         Op::Read { head } => read(bp, auth, &owner, &path, &parts.headers, head).await,
         Op::Delete => {
             let cond = precondition(&parts.headers)?;
-            let (_session, _none) = gate.commit(auth, 0).await?;
+            auth.commit(gate, 0).await?;
             bp.inner.objects.delete(&owner, &path, &cond).await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
@@ -328,7 +377,7 @@ fn meta_json(m: &ObjectMeta) -> serde_json::Value {
 
 async fn write(
     bp: &Backpack,
-    auth: Authorization,
+    auth: Admission,
     owner: &str,
     path: &str,
     h: &HeaderMap,
@@ -346,7 +395,7 @@ async fn write(
                 })?,
         ),
     };
-    let cap = auth.charges().max_object_bytes();
+    let cap = auth.max_object_bytes();
     if let (Some(len), Some(max)) = (declared, cap) {
         if len > max {
             return Err(Refusal::new(
@@ -356,7 +405,7 @@ async fn write(
             ));
         }
     }
-    let traffic = !auth.charges().traffic().is_empty();
+    let traffic = auth.caps_traffic();
     let reserve = match (declared, cap) {
         (Some(len), _) => len,
         (None, Some(max)) => max,
@@ -376,7 +425,7 @@ async fn write(
         .to_owned();
     let cond = precondition(h)?;
     let gate = &bp.inner.gate;
-    let (_session, reservation) = gate.commit(auth, reserve).await?;
+    let reservation = auth.commit(gate, reserve).await?;
     let put = PutObject {
         owner,
         path,
@@ -391,7 +440,7 @@ async fn write(
     match bp.inner.objects.put(&put, body.into_data_stream()).await {
         Ok(c) => {
             let moved = c.object.size.min(reserve);
-            gate.release(reservation, reserve - moved).await?;
+            release(gate, reservation, reserve - moved).await?;
             let status = if c.created {
                 StatusCode::CREATED
             } else {
@@ -405,7 +454,7 @@ async fn write(
         }
         Err(e) => {
             // Nothing was stored: the traffic is given back whole.
-            let _ = gate.release(reservation, reserve).await;
+            let _ = release(gate, reservation, reserve).await;
             Err(e.into())
         }
     }
@@ -498,7 +547,7 @@ fn http_date(t: time::OffsetDateTime) -> String {
 
 async fn read(
     bp: &Backpack,
-    auth: Authorization,
+    auth: Admission,
     owner: &str,
     path: &str,
     h: &HeaderMap,
@@ -508,7 +557,7 @@ async fn read(
     let objects = &bp.inner.objects;
     let meta = objects.head(owner, path).await?;
     if etag_matches(h, &meta.etag) || head {
-        let (_s, _r) = gate.commit(auth, 0).await?;
+        auth.commit(gate, 0).await?;
         let status = if head {
             StatusCode::OK
         } else {
@@ -541,11 +590,11 @@ async fn read(
     // Open the bytes first, then charge exactly what this stream will move.
     let (meta, blob) = objects.get(owner, path, range).await?;
     let len = blob.range.end - blob.range.start;
-    let (_session, reservation) = gate.commit(auth, len).await?;
+    let reservation = auth.commit(gate, len).await?;
     let body = Metered {
         inner: blob.stream,
         left: len,
-        reservation: Some(reservation),
+        reservation,
         gate: Arc::clone(gate),
     };
     let status = if partial {
@@ -614,7 +663,7 @@ impl Drop for Metered {
 
 async fn list(
     bp: &Backpack,
-    auth: Authorization,
+    auth: Admission,
     owner: &str,
     folder: &str,
     query: Option<&str>,
@@ -643,8 +692,7 @@ async fn list(
         }
     }
     let limit = limit.ok_or_else(|| Refusal::new(500, "internal", "default limit"))?;
-    let gate = &bp.inner.gate;
-    let (_s, _r) = gate.commit(auth, 0).await?;
+    auth.commit(&bp.inner.gate, 0).await?;
     let meta = Arc::clone(bp.inner.objects.meta());
     let (o, f) = (owner.to_owned(), folder.to_owned());
     let page =

@@ -32,11 +32,12 @@ use sessionsig::recap::{Capability, Caveat};
 use sessionsig::session::{SessionKeyPair, SessionSig, SessionSigParams, WireFormat};
 use sessionsig::time::{Duration as TDuration, OffsetDateTime, Timestamp};
 use sessionsig::wallet::LocalWallet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+mod common;
+use common::{cpu_secs, free_port, rss_kib, NodeProc};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sessionsig-node");
 
@@ -99,97 +100,25 @@ fn parse_args() -> Result<Opts, String> {
     Ok(o)
 }
 
-/// The node under test.
-struct NodeProc {
-    child: Child,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for NodeProc {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start_node(o: &Opts, port: u16, verify: bool) -> Result<NodeProc, String> {
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let store = match o.store.as_str() {
-        "memory" => "memory:".to_owned(),
-        _ => format!("sqlite://{}", dir.path().join("load.db").display()),
-    };
-    let mut cmd = Command::new(BIN);
-    cmd.args([
-        "node",
-        "--public-url",
-        &format!("http://127.0.0.1:{port}"),
-        "--data-dir",
-        &dir.path().display().to_string(),
-        "--store",
-        &store,
-        "--worker-threads",
-        &o.node_threads.to_string(),
-        "--max-concurrency",
-        "4096",
-    ]);
+    let mut args: Vec<String> = vec![
+        "--store".into(),
+        match o.store.as_str() {
+            "memory" => "memory:".to_owned(),
+            _ => "sqlite://{dir}/load.db".to_owned(),
+        },
+        "--worker-threads".into(),
+        o.node_threads.to_string(),
+        "--max-concurrency".into(),
+        "4096".into(),
+    ];
     if o.blocking_threads > 0 {
-        cmd.args(["--blocking-threads", &o.blocking_threads.to_string()]);
+        args.extend(["--blocking-threads".into(), o.blocking_threads.to_string()]);
     }
     if !verify {
-        cmd.args(["--no-verify", "--insecure-no-verify"]);
+        args.extend(["--no-verify".into(), "--insecure-no-verify".into()]);
     }
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("spawn {BIN}: {e}"))?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())?;
-    if !line.starts_with("http://") {
-        let _ = child.kill();
-        return Err(format!("node did not start (printed {line:?})"));
-    }
-    Ok(NodeProc { child, _dir: dir })
-}
-
-/// Peak and current resident set of a process, in KiB (Linux `/proc`).
-fn rss_kib(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmHWM:"), field("VmRSS:"))
-}
-
-/// CPU time (user + system) a process has used so far, in seconds (Linux `/proc`, clock ticks
-/// of 1/100 s).
-fn cpu_secs(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    // utime and stime are fields 14 and 15 of /proc/<pid>/stat, i.e. 11 and 12 after `)`.
-    (ticks(11) + ticks(12)) as f64 / 100.0
+    common::start_node(BIN, port, &args)
 }
 
 /// One pre-built HTTP request per warm session.
@@ -378,13 +307,6 @@ fn pct(sorted: &[u32], p: f64) -> f64 {
     }
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     f64::from(sorted[i.min(sorted.len() - 1)]) / 1000.0
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(0)
 }
 
 fn one_mode(o: &Opts, verify: bool) -> Result<String, String> {

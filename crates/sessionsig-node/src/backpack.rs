@@ -114,6 +114,7 @@ impl BackpackConfig {
             },
             service: BackpackSettings {
                 require_signed_reads: self.require_signed_reads.unwrap_or(false),
+                insecure_no_auth: false,
             },
             signatures,
         })
@@ -155,12 +156,14 @@ impl Gate for NodeGate {
 }
 
 /// Build the backpack service for a node, or `None` when it is off or the store keeps no
-/// backpack metadata (the in-memory store).
+/// backpack metadata (the in-memory store). `verify = false` (a node run for load comparisons
+/// with `--insecure-no-verify`) serves it without authentication, like `/v1/authorize`.
 pub fn build(
     settings: &BackpackNodeSettings,
     meta: Option<Arc<dyn BackpackStore>>,
     auth: Authorizer,
     clock: Arc<dyn Clock>,
+    verify: bool,
 ) -> Result<Option<Backpack>> {
     let Some(meta) = meta.filter(|_| settings.enabled) else {
         return Ok(None);
@@ -173,6 +176,9 @@ pub fn build(
         objects,
         settings.signatures.clone(),
         clock,
-        settings.service.clone(),
+        BackpackSettings {
+            insecure_no_auth: !verify,
+            ..settings.service.clone()
+        },
     )))
 }

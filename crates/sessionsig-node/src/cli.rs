@@ -316,7 +316,8 @@ fn warn_no_verify(verify: bool) {
     if !verify {
         eprintln!(
             "sessionsig node: WARNING: --insecure-no-verify: /v1/authorize accepts ANY \
-             SessionSig without verification. Load comparisons only."
+             SessionSig without verification, and /v1/backpack serves every request without \
+             authentication. Load comparisons only."
         );
     }
 }

@@ -139,6 +139,7 @@ impl AppState {
             stores.backpack.clone(),
             auth.clone(),
             clock.clone(),
+            settings.verify,
         )?;
         let revocation_nonce = settings
             .network_nonce_for_delegations
