@@ -24,6 +24,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 use std::sync::OnceLock;
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{Content, RefOr};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -100,7 +102,7 @@ pub async fn serve() -> Response {
         ListEntry,
         Listing,
     )),
-    modifiers(&SessionSigScheme, &ErrorBodies),
+    modifiers(&SessionSigScheme, &ErrorBodies, &WireForms),
     tags(
         (name = "verify", description = "SessionSig verification and the handshake"),
         (name = "revocations", description = "Signed revocations, shared by every node of the network"),
@@ -130,6 +132,21 @@ impl Modify for SessionSigScheme {
     }
 }
 
+/// The operations of a path item (every method this document uses), `HEAD` only if asked.
+fn operations_mut(item: &mut PathItem, with_head: bool) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.head.as_mut().filter(|_| with_head),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+        item.options.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// Gives every 4xx/5xx response the `{"code","error"}` body it has on the wire (but not on
 /// `HEAD`, whose answers have no body), so the path items list statuses only.
 struct ErrorBodies;
@@ -137,15 +154,7 @@ struct ErrorBodies;
 impl Modify for ErrorBodies {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
         for item in doc.paths.paths.values_mut() {
-            let ops = [
-                item.get.as_mut(),
-                item.put.as_mut(),
-                item.post.as_mut(),
-                item.delete.as_mut(),
-                item.patch.as_mut(),
-                item.options.as_mut(),
-            ];
-            for op in ops.into_iter().flatten() {
+            for op in operations_mut(item, false) {
                 for (status, resp) in op.responses.responses.iter_mut() {
                     let is_error = status.starts_with('4') || status.starts_with('5');
                     if let (true, RefOr::T(r)) = (is_error, resp) {
@@ -160,6 +169,50 @@ impl Modify for ErrorBodies {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Says on the wire what the derive cannot: object bytes are a binary string (not a JSON
+/// array of numbers), and an optional header is absent, never `null`.
+struct WireForms;
+
+impl Modify for WireForms {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        for item in doc.paths.paths.values_mut() {
+            for op in operations_mut(item, true) {
+                for p in op.parameters.iter_mut().flatten() {
+                    if let RefOr::T(p) = p {
+                        if let (ParameterIn::Header, Some(RefOr::T(Schema::Object(o)))) =
+                            (&p.parameter_in, &mut p.schema)
+                        {
+                            o.schema_type = SchemaType::Type(Type::String);
+                        }
+                    }
+                }
+                if let Some(RefOr::T(body)) = &mut op.request_body {
+                    binary(body.content.iter_mut());
+                }
+                for r in op.responses.responses.values_mut() {
+                    if let RefOr::T(r) = r {
+                        binary(r.content.iter_mut());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `application/octet-stream` and `*/*` contents: any bytes.
+fn binary<'a>(contents: impl Iterator<Item = (&'a String, &'a mut RefOr<Content>)>) {
+    for (media, content) in contents {
+        if let ("application/octet-stream" | "*/*", RefOr::T(c)) = (media.as_str(), content) {
+            c.schema = Some(RefOr::T(Schema::Object(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+                    .build(),
+            )));
         }
     }
 }

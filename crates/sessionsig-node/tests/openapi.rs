@@ -142,8 +142,28 @@ fn the_document_is_openapi_3_1_and_every_ref_resolves() {
     assert_eq!(scheme["type"], "apiKey");
     assert_eq!(scheme["in"], "header");
     assert_eq!(scheme["name"], "Authorization");
-    // Every error answer has the `{code, error}` body, except HEAD's (no body).
+    // Object bytes are a binary string, not a JSON array of numbers.
+    let object = &doc["paths"]["/v1/backpack/{owner}/{path}"];
+    let bytes = &object["put"]["requestBody"]["content"]["application/octet-stream"]["schema"];
+    assert_eq!(bytes["type"], "string");
+    assert_eq!(bytes["format"], "binary");
+    assert_eq!(
+        object["get"]["responses"]["200"]["content"]["*/*"]["schema"],
+        *bytes
+    );
+    // Every error answer has the `{code, error}` body, except HEAD's (no body); a header
+    // parameter is a string (absent when optional, never `null`).
     for (method, path) in operations(&doc) {
+        let params = doc["paths"][&path][method.to_lowercase()]["parameters"].clone();
+        for p in params.as_array().into_iter().flatten() {
+            if p["in"] == "header" {
+                assert_eq!(
+                    p["schema"]["type"], "string",
+                    "{method} {path} {}",
+                    p["name"]
+                );
+            }
+        }
         let responses = doc["paths"][&path][method.to_lowercase()]["responses"]
             .as_object()
             .expect("responses")
