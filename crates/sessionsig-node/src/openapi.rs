@@ -6,9 +6,10 @@
 //! The handlers in [`crate::routes`] and `sessionsig_backpack::routes` build their JSON with
 //! `json!`, so the types here are the wire contract written down once: the node's own tests
 //! decode real answers into them (`deny_unknown_fields` where the node never adds fields) and
-//! schemathesis checks every answer of a live node against the document.
+//! schemathesis checks a live node's answers against the document (a drift between a handler
+//! and its type here is caught by those tests, not by the compiler).
 //!
-//! Every refusal everywhere is `{"code","error"}` ([`ErrorBody`]); [`ErrorBodies`] attaches it
+//! Every refusal everywhere is `{"code","error"}` ([`ErrorBody`]); `ErrorBodies` attaches it
 //! to every 4xx/5xx response of the document, except on `HEAD` (no body). The credential is
 //! the `SessionSig` security scheme (`Authorization: SessionSig <base64url(JSON)>`); the
 //! RFC 9421 request signature of backpack changes (`Signature-Input`, `Signature`, and
