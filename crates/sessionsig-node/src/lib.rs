@@ -36,6 +36,7 @@ pub mod json;
 pub mod metrics;
 pub mod network;
 pub mod nonce;
+pub mod openapi;
 pub mod rate_limit;
 pub mod redact;
 pub mod routes;
