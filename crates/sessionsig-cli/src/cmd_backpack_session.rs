@@ -191,12 +191,20 @@ pub fn login(common: &Common, a: LoginArgs) -> BpResult {
                 ..SessionConfig::default()
             })?;
         let now = manager.clock().now();
+        // A session that carries a share may not outlive it (the node refuses such a chain
+        // as `attenuation_violated`): end it with the earliest share.
+        let mut until = now + ttl;
+        for s in &profile_shares {
+            if let Some(e) = s.expires {
+                until = until.min(e);
+            }
+        }
         let login = manager
-            .login_scoped(&requests, scope.caveat.clone(), Some(now + ttl))
+            .login_scoped(&requests, scope.caveat.clone(), Some(until))
             .await?;
-        Ok::<_, Fail>((login, nodes, now))
+        Ok::<_, Fail>((login, nodes, now, until))
     })?;
-    let (login, nodes, now) = g?;
+    let (login, nodes, now, expires) = g?;
     let profile = Profile {
         wallet: address,
         nodes: nodes.urls().to_vec(),
@@ -204,7 +212,6 @@ pub fn login(common: &Common, a: LoginArgs) -> BpResult {
         given: earlier.map(|p| p.given).unwrap_or_default(),
     };
     store.save(&profile)?;
-    let expires = now + ttl;
     let abilities: Vec<&str> = scope.abilities.iter().map(|a| a.as_str()).collect();
     if common.json {
         return print_json(&json!({

@@ -222,10 +222,28 @@ impl BackpackClient {
         let status = resp.status().as_u16();
         if status != 200 {
             let body = read_body(&node, resp).await.unwrap_or_default();
+            if body.is_empty() && status != 404 {
+                // A HEAD answer has no body to say why: ask the same question as a one-byte
+                // read, which the node refuses the same way, with its reason.
+                return Err(self.explain(remote, status, &node).await);
+            }
             return Err(refusal(&node, status, &body));
         }
         let size = content_length(resp.headers()).unwrap_or(0);
         ObjectInfo::from_headers(&node, remote.path(), resp.headers(), size)
+    }
+
+    async fn explain(&self, remote: &Remote, status: u16, node: &str) -> BackpackError {
+        let mut h = HeaderMap::new();
+        h.insert(header("range"), HeaderValue::from_static("bytes=0-0"));
+        match self.at_node(node).execute(Op::Read, remote, None, &h, &BodySource::Empty).await {
+            Ok((n, resp)) if !resp.status().is_success() => {
+                let st = resp.status().as_u16();
+                let body = read_body(&n, resp).await.unwrap_or_default();
+                refusal(&n, st, &body)
+            }
+            _ => refusal(node, status, b""),
+        }
     }
 
     /// Delete an object.
@@ -302,7 +320,7 @@ impl BackpackClient {
         writer: &mut W,
         range: Option<ByteRange>,
     ) -> BackpackResult<Download> {
-        self.download(remote, writer, range, 0, None, DigestHasher::new())
+        self.download(remote, writer, range, 0, None, DigestHasher::new(), None)
             .await
     }
 
@@ -325,77 +343,110 @@ impl BackpackClient {
             let mut f = tokio::fs::File::create(&part)
                 .await
                 .map_err(|e| BackpackError::io(part.display(), e))?;
-            let d = self.download(remote, &mut f, Some(range), 0, None, DigestHasher::new()).await;
+            let d = self
+                .download(remote, &mut f, Some(range), 0, None, DigestHasher::new(), None)
+                .await;
             return finish_file(d, f, &part, &meta_path, local).await;
         }
-        let info = self.head(remote).await?;
-        let meta = PartMeta {
-            owner: remote.owner_hex(),
-            path: remote.path().to_owned(),
-            etag: info.etag.clone(),
-            size: info.size,
-        };
-        let mut offset = 0u64;
-        let mut hasher = DigestHasher::new();
-        if opts.resume {
-            let earlier: Option<PartMeta> = tokio::fs::read(&meta_path)
+        let earlier: Option<PartMeta> = if opts.resume {
+            tokio::fs::read(&meta_path)
                 .await
                 .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok());
-            let len = tokio::fs::metadata(&part).await.map(|m| m.len()).ok();
-            if let (Some(earlier), Some(len)) = (earlier, len) {
-                if earlier == meta && len <= info.size {
-                    let mut f = tokio::fs::File::open(&part)
-                        .await
-                        .map_err(|e| BackpackError::io(part.display(), e))?;
-                    let mut buf = vec![0u8; CHUNK];
-                    loop {
-                        let n = f
-                            .read(&mut buf)
-                            .await
-                            .map_err(|e| BackpackError::io(part.display(), e))?;
-                        if n == 0 {
-                            break;
-                        }
-                        hasher.update(&buf[..n]);
-                    }
-                    offset = len;
-                }
-            }
-        }
-        let json = serde_json::to_vec(&meta).map_err(|e| BackpackError::io(meta_path.display(), e))?;
-        tokio::fs::write(&meta_path, json)
-            .await
-            .map_err(|e| BackpackError::io(meta_path.display(), e))?;
-        let mut f = tokio::fs::OpenOptions::new()
-            .create(true)
-            .write(true)
-            .append(offset > 0)
-            .truncate(offset == 0)
-            .open(&part)
-            .await
-            .map_err(|e| BackpackError::io(part.display(), e))?;
-        let d = if offset == info.size {
-            // Every byte is already here: only the digest remains to check.
-            let digest = hasher.finish().header_value();
-            if digest != info.digest {
-                Err(BackpackError::Corrupt {
-                    detail: format!("expected {}, got {digest}", info.digest),
-                })
-            } else {
-                Ok(Download {
-                    bytes: info.size,
-                    transferred: 0,
-                    resumed_from: offset,
-                    object: info,
-                    node: String::new(),
-                })
-            }
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .filter(|m: &PartMeta| m.owner == remote.owner_hex() && m.path == remote.path())
         } else {
-            self.download(remote, &mut f, None, offset, Some(info.etag.clone()), hasher)
-                .await
+            None
         };
-        finish_file(d, f, &part, &meta_path, local).await
+        let part_len = tokio::fs::metadata(&part).await.map(|m| m.len()).ok();
+        let mut resume = match (earlier, part_len) {
+            (Some(m), Some(len)) if len <= m.size => Some((m, len)),
+            _ => None,
+        };
+        // At most two rounds: a resume whose object changed meanwhile starts over once.
+        for _ in 0..2 {
+            let mut hasher = DigestHasher::new();
+            let (offset, etag) = match &resume {
+                Some((m, len)) => {
+                    hash_file_into(&part, &mut hasher).await?;
+                    (*len, Some(m.etag.clone()))
+                }
+                None => (0, None),
+            };
+            let mut f = tokio::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .append(offset > 0)
+                .truncate(offset == 0)
+                .open(&part)
+                .await
+                .map_err(|e| BackpackError::io(part.display(), e))?;
+            let mut record = |info: &ObjectInfo| {
+                let meta = PartMeta {
+                    owner: remote.owner_hex(),
+                    path: remote.path().to_owned(),
+                    etag: info.etag.clone(),
+                    size: info.size,
+                };
+                serde_json::to_vec(&meta)
+                    .map_err(|e| BackpackError::io(meta_path.display(), e))
+                    .and_then(|json| {
+                        std::fs::write(&meta_path, json)
+                            .map_err(|e| BackpackError::io(meta_path.display(), e))
+                    })
+            };
+            let d = match &resume {
+                Some((m, len)) if *len == m.size => {
+                    // Every byte is already here: only the digest remains to check.
+                    self.verify_complete(remote, m, hasher).await
+                }
+                _ => {
+                    self.download(remote, &mut f, None, offset, etag, hasher, Some(&mut record))
+                        .await
+                }
+            };
+            if resume.is_some()
+                && matches!(&d, Err(BackpackError::Invalid { code, .. }) if *code == "object_changed")
+            {
+                drop(f);
+                resume = None;
+                continue;
+            }
+            return finish_file(d, f, &part, &meta_path, local).await;
+        }
+        Err(BackpackError::invalid(
+            "object_changed",
+            "the object keeps changing during the download; try again later",
+        ))
+    }
+
+    /// A `.part` that already holds every byte: check the object did not change and the
+    /// digest matches.
+    async fn verify_complete(
+        &self,
+        remote: &Remote,
+        meta: &PartMeta,
+        hasher: DigestHasher,
+    ) -> BackpackResult<Download> {
+        let info = self.head(remote).await?;
+        if info.etag != meta.etag {
+            return Err(BackpackError::invalid(
+                "object_changed",
+                "the object changed since the interrupted download",
+            ));
+        }
+        let digest = hasher.finish().header_value();
+        if digest != info.digest {
+            return Err(BackpackError::Corrupt {
+                detail: format!("expected {}, got {digest}", info.digest),
+            });
+        }
+        Ok(Download {
+            bytes: info.size,
+            transferred: 0,
+            resumed_from: info.size,
+            object: info,
+            node: String::new(),
+        })
     }
 
     /// The download loop: `already` bytes of the target are in `writer` (and `hasher`).
@@ -407,6 +458,7 @@ impl BackpackClient {
         already: u64,
         mut etag: Option<String>,
         mut hasher: DigestHasher,
+        mut on_start: Option<&mut (dyn FnMut(&ObjectInfo) -> BackpackResult<()> + Send)>,
     ) -> BackpackResult<Download> {
         if remote.is_folder() {
             return Err(BackpackError::invalid(
@@ -474,6 +526,9 @@ impl BackpackClient {
             let end = range.and_then(|r| r.end).unwrap_or(total).min(total);
             let target = end.saturating_sub(start);
             let object = ObjectInfo::from_headers(&node, remote.path(), &headers, total)?;
+            if let Some(hook) = on_start.take() {
+                hook(&object)?;
+            }
             let mut body = resp.bytes_stream();
             let mut broken = None;
             report(self.progress.as_ref(), Phase::Downloading, written, Some(target));
@@ -557,6 +612,24 @@ async fn finish_file(
             }
             Err(e)
         }
+    }
+}
+
+/// Feed a whole file to `hasher`.
+async fn hash_file_into(path: &Path, hasher: &mut DigestHasher) -> BackpackResult<()> {
+    let mut f = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| BackpackError::io(path.display(), e))?;
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .await
+            .map_err(|e| BackpackError::io(path.display(), e))?;
+        if n == 0 {
+            return Ok(());
+        }
+        hasher.update(&buf[..n]);
     }
 }
 
