@@ -413,13 +413,22 @@ impl BackpackClient {
                         .iter()
                         .map(|a| s.folder.request(*a))
                         .collect::<BackpackResult<Vec<_>>>()?,
-                    None if remote.owner() == me => {
-                        vec![Remote::root(me).request(LitAbility::BackpackAll)?]
-                    }
-                    None => vec![remote.request(op.ability())?],
+                    None => vec![Remote::root(me).request(LitAbility::BackpackAll)?],
                 };
-                let (k, a) = self.manager.authorized_key(&grant, until).await?;
-                (k, a, Some(until))
+                if share.is_none() && remote.owner() != me {
+                    // Someone else's backpack and no share for it: asking the wallet could
+                    // not help. Sign with whatever session there is; the node answers.
+                    match self.manager.stored_key().await {
+                        Ok(x) => x,
+                        Err(_) => {
+                            let (k, a) = self.manager.authorized_key(&grant, until).await?;
+                            (k, a, Some(until))
+                        }
+                    }
+                } else {
+                    let (k, a) = self.manager.authorized_key(&grant, until).await?;
+                    (k, a, Some(until))
+                }
             }
         };
         let expiration = ends.map_or(until, |e| e.min(until));
