@@ -15,8 +15,8 @@
 
 use crate::cmd_backpack_profile::{Profile, ProfileStore};
 use crate::error::{CliError, EXIT_INVALID, EXIT_USAGE};
-use sessionsig_client::backpack::{BackpackClient, BackpackError, Remote, SessionMode};
 use sessionsig_client::alloy_primitives::Address;
+use sessionsig_client::backpack::{BackpackClient, BackpackError, Remote, SessionMode};
 use sessionsig_client::{NodeSet, ReadOnlyWallet, SessionConfig, SessionManager};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -139,7 +139,11 @@ pub fn run(a: Args) -> crate::error::CliResult<ExitCode> {
         }
         Err(Fail::Cli(e)) => {
             eprintln!("{}: {}", e.code, e.message);
-            ExitCode::from(if e.exit == EXIT_USAGE { EXIT_USAGE } else { e.exit })
+            ExitCode::from(if e.exit == EXIT_USAGE {
+                EXIT_USAGE
+            } else {
+                e.exit
+            })
         }
     })
 }
@@ -186,8 +190,7 @@ impl Session {
             layout: store.layout().clone(),
             ..SessionConfig::default()
         })?;
-        let mut client =
-            BackpackClient::new(Arc::new(manager))?.with_mode(SessionMode::StoredOnly);
+        let mut client = BackpackClient::new(Arc::new(manager))?.with_mode(SessionMode::StoredOnly);
         for share in profile.received()? {
             client = client.with_share(share)?;
         }

@@ -87,9 +87,7 @@ pub fn put(common: &Common, a: PutArgs) -> BpResult {
     let started = Instant::now();
     let r = block_on(async {
         if a.local == Path::new("-") {
-            client
-                .put_stream(&remote, tokio::io::stdin(), &opts)
-                .await
+            client.put_stream(&remote, tokio::io::stdin(), &opts).await
         } else {
             client.put_file(&remote, &a.local, &opts).await
         }
@@ -248,7 +246,9 @@ pub fn rm(common: &Common, a: RmArgs) -> BpResult {
     let remote = s.remote(common, &a.remote)?;
     block_on(s.client.delete(&remote))?.map_err(Fail::Backpack)?;
     if common.json {
-        return print_json(&json!({ "deleted": remote.path(), "owner": remote.owner().to_checksum(None) }));
+        return print_json(
+            &json!({ "deleted": remote.path(), "owner": remote.owner().to_checksum(None) }),
+        );
     }
     say(&format!("deleted {}", remote.path()))
 }

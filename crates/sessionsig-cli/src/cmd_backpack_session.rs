@@ -11,8 +11,7 @@ use sessionsig::recap::Caveat;
 use sessionsig::time::{to_iso_string, OffsetDateTime};
 use sessionsig_client::backpack::{human, Remote, Share};
 use sessionsig_client::{
-    BoxError, CallbackWallet, NodeSet, SessionConfig, SessionManager, SignRequest,
-    WalletProvider,
+    BoxError, CallbackWallet, NodeSet, SessionConfig, SessionManager, SignRequest, WalletProvider,
 };
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -241,7 +240,11 @@ pub fn login(common: &Common, a: LoginArgs) -> BpResult {
             human::size(v.parse().unwrap_or(0))
         ));
     }
-    if let Some(v) = scope.caveat.get("max_object_bytes").and_then(|v| v.as_str()) {
+    if let Some(v) = scope
+        .caveat
+        .get("max_object_bytes")
+        .and_then(|v| v.as_str())
+    {
         limits.push(format!(
             "objects up to {}",
             human::size(v.parse().unwrap_or(0))

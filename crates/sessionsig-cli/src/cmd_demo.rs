@@ -99,7 +99,9 @@ impl Counted {
 /// Deterministic "photo" bytes (a JPEG header, then noise).
 fn photo(seed: u64, len: usize) -> Vec<u8> {
     let mut out = vec![0xFF, 0xD8, 0xFF, 0xE0];
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     while out.len() < len {
         x = x
             .wrapping_mul(6364136223846793005)
@@ -118,7 +120,9 @@ struct Nodes {
 }
 
 fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// Bind three nodes on free loopback ports (trying again if a port was taken meanwhile) on
@@ -213,7 +217,11 @@ fn refused<T>(who: &str, what: &str, r: Result<T, BackpackError>, codes: &[&str]
     match r {
         Ok(_) => Err(format!("{who}: {what} was allowed; it must be refused")),
         Err(e) if codes.contains(&e.code()) => {
-            println!("      {who}: {what} → refused, {}: {}", e.code(), e.sentence());
+            println!(
+                "      {who}: {what} → refused, {}: {}",
+                e.code(),
+                e.sentence()
+            );
             Ok(())
         }
         Err(e) => Err(format!(
@@ -242,7 +250,9 @@ async fn demo(a: Args) -> CliResult<ExitCode> {
         .map_err(|e| CliError::io("temporary directory", e))?;
     let dir_path = dir.path().to_owned();
 
-    println!("[1/6] Three nodes on loopback, one temporary SQLite store; wallets for Alice and Bob");
+    println!(
+        "[1/6] Three nodes on loopback, one temporary SQLite store; wallets for Alice and Bob"
+    );
     eprint!("      starting three nodes… ");
     let t = Instant::now();
     let nodes = match start_nodes(&dir_path).await {
@@ -259,8 +269,14 @@ async fn demo(a: Args) -> CliResult<ExitCode> {
     for u in &nodes.urls {
         println!("      node  {u}");
     }
-    println!("      Alice {}", WalletProvider::address(alice.as_ref()).to_checksum(None));
-    println!("      Bob   {}", WalletProvider::address(bob.as_ref()).to_checksum(None));
+    println!(
+        "      Alice {}",
+        WalletProvider::address(alice.as_ref()).to_checksum(None)
+    );
+    println!(
+        "      Bob   {}",
+        WalletProvider::address(bob.as_ref()).to_checksum(None)
+    );
     println!("✓ step 1 ok: three nodes answer /healthz");
 
     let mut story = Story {
@@ -274,8 +290,14 @@ async fn demo(a: Args) -> CliResult<ExitCode> {
     };
     let steps: [(&str, usize); 4] = [
         ("Alice signs in ONCE and works on all three nodes", 2),
-        ("Alice narrows a second session key to read-only on /photos/", 3),
-        ("Alice shares /photos/ read-only with Bob, with a small traffic cap", 4),
+        (
+            "Alice narrows a second session key to read-only on /photos/",
+            3,
+        ),
+        (
+            "Alice shares /photos/ read-only with Bob, with a small traffic cap",
+            4,
+        ),
         ("Alice revokes the share", 5),
     ];
     let mut failed = None;
@@ -310,10 +332,7 @@ async fn demo(a: Args) -> CliResult<ExitCode> {
     let removed = dir.close();
     let gone = !dir_path.exists();
     match (stopped, removed, gone) {
-        (Ok(()), Ok(()), true) => println!(
-            "      stopped 3 nodes, removed {}",
-            dir_path.display()
-        ),
+        (Ok(()), Ok(()), true) => println!("      stopped 3 nodes, removed {}", dir_path.display()),
         (s, r, _) => {
             println!(
                 "✗ step 6 did not behave as expected: nodes {:?}, files {:?}",
@@ -345,7 +364,14 @@ async fn step2(s: &mut Story) -> Step {
         .map_err(bp)?
         .with_mode(SessionMode::Prompt);
     let me = client.wallet();
-    let names = ["beach", "dunes", "harbour", "lighthouse", "market", "sunset"];
+    let names = [
+        "beach",
+        "dunes",
+        "harbour",
+        "lighthouse",
+        "market",
+        "sunset",
+    ];
     let mut ops = 0usize;
     let mut bytes = 0u64;
     for (i, name) in names.iter().enumerate() {
@@ -369,7 +395,11 @@ async fn step2(s: &mut Story) -> Step {
     let diary = Remote::new(me, "/private/diary.txt").map_err(bp)?;
     client
         .at_node(&s.urls[0])
-        .put_bytes(&diary, b"dear diary".to_vec().into(), &PutOptions::default())
+        .put_bytes(
+            &diary,
+            b"dear diary".to_vec().into(),
+            &PutOptions::default(),
+        )
         .await
         .map_err(|e| format!("Alice's upload of /private/diary.txt: {e}"))?;
     ops += 1;
@@ -533,12 +563,22 @@ async fn step4(s: &mut Story) -> Step {
             &PutOptions::default(),
         )
         .await;
-    refused("Bob", "writing /photos/bob-was-here.jpg", w, &["capability_not_granted"])?;
+    refused(
+        "Bob",
+        "writing /photos/bob-was-here.jpg",
+        w,
+        &["capability_not_granted"],
+    )?;
     let p = client
         .at_node(&s.urls[2])
         .get_bytes(&Remote::new(alice, "/private/diary.txt").map_err(bp)?, None)
         .await;
-    refused("Bob", "reading /private/diary.txt", p, &["capability_not_granted"])?;
+    refused(
+        "Bob",
+        "reading /private/diary.txt",
+        p,
+        &["capability_not_granted"],
+    )?;
     let prepared = client
         .prepare(http_get(), first, &s.urls[0])
         .await
@@ -555,7 +595,9 @@ async fn step4(s: &mut Story) -> Step {
     let replay: Result<(), BackpackError> = if status == 200 {
         Ok(())
     } else {
-        Err(sessionsig_client::backpack::error::refusal(&s.urls[1], status, &body))
+        Err(sessionsig_client::backpack::error::refusal(
+            &s.urls[1], status, &body,
+        ))
     };
     refused(
         "Bob",
@@ -571,7 +613,10 @@ async fn step4(s: &mut Story) -> Step {
         &["quota_exhausted"],
     )?;
     if s.bob.count() != 1 {
-        return Err(format!("Bob's wallet signed {} times, not once", s.bob.count()));
+        return Err(format!(
+            "Bob's wallet signed {} times, not once",
+            s.bob.count()
+        ));
     }
     s.share = Some(share);
     s.bob_client = Some(client);
@@ -614,8 +659,14 @@ fn keep(s: &Story, dir: &Path, alice_key: &str) -> CliResult<()> {
     let store = dir.join("cli-store");
     let nodes: Vec<String> = s.urls.iter().map(|u| format!("--node {u}")).collect();
     let bob = WalletProvider::address(s.bob.as_ref()).to_checksum(None);
-    println!("\nThe three nodes keep running; Ctrl-C stops them and removes {}.", dir.display());
-    println!("Try, in another terminal (Alice's development key is in {}):\n", key_file.display());
+    println!(
+        "\nThe three nodes keep running; Ctrl-C stops them and removes {}.",
+        dir.display()
+    );
+    println!(
+        "Try, in another terminal (Alice's development key is in {}):\n",
+        key_file.display()
+    );
     println!("  export SESSIONSIG_STORE={}", store.display());
     println!(
         "  sessionsig backpack login --wallet-key-file {} {}",

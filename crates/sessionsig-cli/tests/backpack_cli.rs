@@ -165,8 +165,14 @@ fn refused(o: &Output, code: &str) -> String {
         String::from_utf8_lossy(&o.stdout)
     );
     let line = err.lines().last().unwrap_or("");
-    assert!(line.starts_with(&format!("{code}: ")), "expected `{code}: …`, got {err:?}");
-    assert!(line.len() > code.len() + 10, "a sentence follows the code: {line:?}");
+    assert!(
+        line.starts_with(&format!("{code}: ")),
+        "expected `{code}: …`, got {err:?}"
+    );
+    assert!(
+        line.len() > code.len() + 10,
+        "a sentence follows the code: {line:?}"
+    );
     line.to_owned()
 }
 
@@ -216,13 +222,26 @@ fn every_verb_against_three_node_processes() {
     assert_eq!(p["object"]["size"], 150_000);
     assert_eq!(p["object"]["contentType"], "image/jpeg");
     assert_eq!(p["object"]["created"], true);
-    let again = json(&alice.run(&["put", "--json", local.to_str().expect("utf8"), "/photos/beach.jpg"]));
+    let again = json(&alice.run(&[
+        "put",
+        "--json",
+        local.to_str().expect("utf8"),
+        "/photos/beach.jpg",
+    ]));
     assert_eq!(again["object"]["created"], false, "a second put replaces");
-    let clobber = alice.run(&["put", "--no-clobber", local.to_str().expect("utf8"), "/photos/beach.jpg"]);
+    let clobber = alice.run(&[
+        "put",
+        "--no-clobber",
+        local.to_str().expect("utf8"),
+        "/photos/beach.jpg",
+    ]);
     refused(&clobber, "precondition_failed");
     let diary = b"dear diary".to_vec();
     let s = alice.run_with(&["put", "-", "/private/diary.txt"], Some(&diary));
-    assert!(ok(&s).starts_with("uploaded /private/diary.txt"), "human output");
+    assert!(
+        ok(&s).starts_with("uploaded /private/diary.txt"),
+        "human output"
+    );
 
     // ls: a folder (every node), one object.
     for n in &nodes.urls {
@@ -230,20 +249,37 @@ fn every_verb_against_three_node_processes() {
         assert_eq!(ls["entries"].as_array().expect("entries").len(), 1, "{n}");
     }
     let root = json(&alice.run(&["ls", "--json"]));
-    assert_eq!(root["folders"], serde_json::json!(["/photos/", "/private/"]));
+    assert_eq!(
+        root["folders"],
+        serde_json::json!(["/photos/", "/private/"])
+    );
     let human = ok(&alice.run(&["ls", "/photos/"]));
-    assert!(human.contains("150 KB") && human.contains("beach.jpg"), "{human}");
+    assert!(
+        human.contains("150 KB") && human.contains("beach.jpg"),
+        "{human}"
+    );
     let one = json(&alice.run(&["ls", "--json", "/photos/beach.jpg"]));
     assert_eq!(one["object"]["size"], 150_000);
 
     // get: to a file, a range, to stdout.
     let back = dir.path().join("back.jpg");
-    let g = json(&alice.run(&["get", "--json", "/photos/beach.jpg", back.to_str().expect("utf8")]));
+    let g = json(&alice.run(&[
+        "get",
+        "--json",
+        "/photos/beach.jpg",
+        back.to_str().expect("utf8"),
+    ]));
     assert_eq!(g["download"]["bytes"], 150_000);
     assert_eq!(std::fs::read(&back).expect("read"), photo);
     assert!(!dir.path().join("back.jpg.part").exists());
     let part = dir.path().join("range.bin");
-    ok(&alice.run(&["get", "/photos/beach.jpg", part.to_str().expect("utf8"), "--range", "1000-1999"]));
+    ok(&alice.run(&[
+        "get",
+        "/photos/beach.jpg",
+        part.to_str().expect("utf8"),
+        "--range",
+        "1000-1999",
+    ]));
     assert_eq!(std::fs::read(&part).expect("read"), &photo[1000..2000]);
     let out = alice.run(&["get", "/private/diary.txt", "-"]);
     assert_eq!(ok(&out).as_bytes(), diary.as_slice());
@@ -260,20 +296,48 @@ fn every_verb_against_three_node_processes() {
     let bob_addr = bob_login["wallet"].as_str().expect("wallet").to_owned();
     let share_file = dir.path().join("share.json");
     let sh = json(&alice.run(&[
-        "share", "--json", "/photos/", "--with", &bob_addr, "--read-only", "--max-bytes", "200KB",
-        "--expires", "2d", "-o", share_file.to_str().expect("utf8"), "--wallet-key-file", &alice.key_arg(),
+        "share",
+        "--json",
+        "/photos/",
+        "--with",
+        &bob_addr,
+        "--read-only",
+        "--max-bytes",
+        "200KB",
+        "--expires",
+        "2d",
+        "-o",
+        share_file.to_str().expect("utf8"),
+        "--wallet-key-file",
+        &alice.key_arg(),
     ]));
     let share_id = sh["id"].as_str().expect("id").to_owned();
     assert!(share_id.starts_with("auth-sig:0x"));
-    let bl = login(&bob, &nodes, &["--share", share_file.to_str().expect("utf8")]);
+    let bl = login(
+        &bob,
+        &nodes,
+        &["--share", share_file.to_str().expect("utf8")],
+    );
     assert_eq!(bl["shares"][0]["id"], share_id.as_str());
 
     // Bob reads the shared photo; everything else is refused by the node, with its code.
     let bob_copy = dir.path().join("bob.jpg");
-    ok(&bob.run(&["get", "--owner", &alice_addr, "/photos/beach.jpg", bob_copy.to_str().expect("utf8")]));
+    ok(&bob.run(&[
+        "get",
+        "--owner",
+        &alice_addr,
+        "/photos/beach.jpg",
+        bob_copy.to_str().expect("utf8"),
+    ]));
     assert_eq!(std::fs::read(&bob_copy).expect("read"), photo);
     refused(
-        &bob.run(&["put", "--owner", &alice_addr, local.to_str().expect("utf8"), "/photos/x.jpg"]),
+        &bob.run(&[
+            "put",
+            "--owner",
+            &alice_addr,
+            local.to_str().expect("utf8"),
+            "/photos/x.jpg",
+        ]),
         "capability_not_granted",
     );
     refused(
@@ -297,7 +361,14 @@ fn every_verb_against_three_node_processes() {
     assert_eq!(received["received"][0]["folder"], "/photos/");
 
     // revoke: posted once, refused at every node.
-    let r = json(&alice.run(&["revoke", "--json", "--share", share_file.to_str().expect("utf8"), "--wallet-key-file", &alice.key_arg()]));
+    let r = json(&alice.run(&[
+        "revoke",
+        "--json",
+        "--share",
+        share_file.to_str().expect("utf8"),
+        "--wallet-key-file",
+        &alice.key_arg(),
+    ]));
     assert_eq!(r["revoked"], share_id.as_str());
     for n in &nodes.urls {
         refused(
@@ -314,7 +385,13 @@ fn every_verb_against_three_node_processes() {
     refused(&alice.run(&["rm", "/private/diary.txt"]), "not_found");
 
     // Usage errors exit 2 with a code and a sentence.
-    let bad = alice.run(&["login", "--wallet-key-file", &alice.key_arg(), "--scope", "everything"]);
+    let bad = alice.run(&[
+        "login",
+        "--wallet-key-file",
+        &alice.key_arg(),
+        "--scope",
+        "everything",
+    ]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).starts_with("usage: "));
     refused(&alice.run(&["get", "/a/../b", "-"]), "invalid_path");
@@ -324,7 +401,18 @@ fn every_verb_against_three_node_processes() {
         key: alice.key.clone(),
         store: dir.path().join("alice-narrow"),
     };
-    let nl = login(&narrow, &nodes, &["--scope", "read-only", "--scope", "/photos/", "--scope", "max-bytes=1MB"]);
+    let nl = login(
+        &narrow,
+        &nodes,
+        &[
+            "--scope",
+            "read-only",
+            "--scope",
+            "/photos/",
+            "--scope",
+            "max-bytes=1MB",
+        ],
+    );
     assert_eq!(nl["folders"], serde_json::json!(["/photos/"]));
     ok(&narrow.run(&["get", "/photos/beach.jpg", "-"]));
     refused(
@@ -349,14 +437,29 @@ fn fifty_megabytes_round_trip_and_a_resumed_download() {
     let big = pseudo_random(50 * 1024 * 1024, 7);
     let local = dir.path().join("big.bin");
     std::fs::write(&local, &big).expect("write");
-    let p = json(&alice.run(&["put", "--json", "--no-progress", local.to_str().expect("utf8"), "/big.bin"]));
+    let p = json(&alice.run(&[
+        "put",
+        "--json",
+        "--no-progress",
+        local.to_str().expect("utf8"),
+        "/big.bin",
+    ]));
     assert_eq!(p["object"]["size"], 50 * 1024 * 1024);
     let etag = p["object"]["etag"].as_str().expect("etag").to_owned();
 
     let back = dir.path().join("back.bin");
-    let g = json(&alice.run(&["get", "--json", "--no-progress", "/big.bin", back.to_str().expect("utf8")]));
+    let g = json(&alice.run(&[
+        "get",
+        "--json",
+        "--no-progress",
+        "/big.bin",
+        back.to_str().expect("utf8"),
+    ]));
     assert_eq!(g["download"]["transferred"], 50 * 1024 * 1024);
-    assert!(std::fs::read(&back).expect("read") == big, "50 MB byte for byte");
+    assert!(
+        std::fs::read(&back).expect("read") == big,
+        "50 MB byte for byte"
+    );
 
     // An interrupted download leaves `<file>.part` and `<file>.part.json`; `get` continues
     // from the end of the part and fetches only the rest.
@@ -370,10 +473,19 @@ fn fifty_megabytes_round_trip_and_a_resumed_download() {
     };
     std::fs::write(dir.path().join("resumed.bin.part"), &big[..cut]).expect("part");
     std::fs::write(dir.path().join("resumed.bin.part.json"), part_meta(&etag)).expect("meta");
-    let r = json(&alice.run(&["get", "--json", "--no-progress", "/big.bin", resumed.to_str().expect("utf8")]));
+    let r = json(&alice.run(&[
+        "get",
+        "--json",
+        "--no-progress",
+        "/big.bin",
+        resumed.to_str().expect("utf8"),
+    ]));
     assert_eq!(r["download"]["resumedFrom"], cut);
     assert_eq!(r["download"]["transferred"], big.len() - cut);
-    assert!(std::fs::read(&resumed).expect("read") == big, "resumed file byte for byte");
+    assert!(
+        std::fs::read(&resumed).expect("read") == big,
+        "resumed file byte for byte"
+    );
     assert!(!dir.path().join("resumed.bin.part").exists());
     assert!(!dir.path().join("resumed.bin.part.json").exists());
 
@@ -384,7 +496,12 @@ fn fifty_megabytes_round_trip_and_a_resumed_download() {
     std::fs::write(dir.path().join("bad.bin.part"), &wrong).expect("part");
     std::fs::write(dir.path().join("bad.bin.part.json"), part_meta(&etag)).expect("meta");
     refused(
-        &alice.run(&["get", "--no-progress", "/big.bin", bad.to_str().expect("utf8")]),
+        &alice.run(&[
+            "get",
+            "--no-progress",
+            "/big.bin",
+            bad.to_str().expect("utf8"),
+        ]),
         "download_corrupt",
     );
     assert!(!bad.exists() && !dir.path().join("bad.bin.part").exists());
@@ -392,8 +509,18 @@ fn fifty_megabytes_round_trip_and_a_resumed_download() {
     // A part of another version of the object starts over.
     let other = dir.path().join("other.bin");
     std::fs::write(dir.path().join("other.bin.part"), &big[..cut]).expect("part");
-    std::fs::write(dir.path().join("other.bin.part.json"), part_meta("\"not-the-etag\"")).expect("meta");
-    let o = json(&alice.run(&["get", "--json", "--no-progress", "/big.bin", other.to_str().expect("utf8")]));
+    std::fs::write(
+        dir.path().join("other.bin.part.json"),
+        part_meta("\"not-the-etag\""),
+    )
+    .expect("meta");
+    let o = json(&alice.run(&[
+        "get",
+        "--json",
+        "--no-progress",
+        "/big.bin",
+        other.to_str().expect("utf8"),
+    ]));
     assert_eq!(o["download"]["resumedFrom"], 0);
     assert!(std::fs::read(&other).expect("read") == big);
     drop(nodes);
@@ -413,13 +540,25 @@ fn the_demo_tells_the_whole_story_and_exits_zero() {
         String::from_utf8_lossy(&out.stderr)
     );
     for n in 1..=6 {
-        assert!(text.contains(&format!("[{n}/6] ")), "step {n} header\n{text}");
-        assert!(text.contains(&format!("✓ step {n} ok")), "step {n} result\n{text}");
+        assert!(
+            text.contains(&format!("[{n}/6] ")),
+            "step {n} header\n{text}"
+        );
+        assert!(
+            text.contains(&format!("✓ step {n} ok")),
+            "step {n} result\n{text}"
+        );
     }
     assert!(!text.contains('✗'), "{text}");
-    assert!(text.contains("→ 1 wallet signature for 20 operations on 3 nodes"), "{text}");
+    assert!(
+        text.contains("→ 1 wallet signature for 20 operations on 3 nodes"),
+        "{text}"
+    );
     for code in ["capability_not_granted", "wrong_node", "quota_exhausted"] {
-        assert!(text.contains(&format!("refused, {code}: ")), "{code}\n{text}");
+        assert!(
+            text.contains(&format!("refused, {code}: ")),
+            "{code}\n{text}"
+        );
     }
     assert_eq!(text.matches("refused, revoked: ").count(), 3, "{text}");
     assert!(text.contains("All 6 steps behaved as expected"), "{text}");

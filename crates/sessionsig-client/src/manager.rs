@@ -515,7 +515,15 @@ impl SessionManager {
         };
         let capability = grant_for(requests, self.config.grant, base)?;
         let auth = self
-            .resign(loaded, address, capability, until, exact, now, reason.clone())
+            .resign(
+                loaded,
+                address,
+                capability,
+                until,
+                exact,
+                now,
+                reason.clone(),
+            )
             .await?;
         Ok(Authorized {
             key: loaded.key.clone(),

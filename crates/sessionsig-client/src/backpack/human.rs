@@ -16,7 +16,7 @@ pub fn size(n: u64) -> String {
     for (unit, scale) in UNITS {
         if n >= scale {
             let v = n as f64 / scale as f64;
-            return if v >= 10.0 || (n % scale == 0) {
+            return if v >= 10.0 || n.is_multiple_of(scale) {
                 format!("{} {unit}", (v.round() as u64))
             } else {
                 format!("{v:.1} {unit}")
@@ -123,7 +123,14 @@ mod tests {
         assert_eq!(parse_size("1.5 kb").unwrap(), 1_500);
         assert_eq!(parse_size("2GiB").unwrap(), 2 << 30);
         assert_eq!(parse_size("123").unwrap(), 123);
-        for bad in ["", "MB", "1.2.3MB", "10 parsecs", "-1", "99999999999999999999"] {
+        for bad in [
+            "",
+            "MB",
+            "1.2.3MB",
+            "10 parsecs",
+            "-1",
+            "99999999999999999999",
+        ] {
             assert!(parse_size(bad).is_err(), "{bad}");
         }
     }

@@ -279,11 +279,9 @@ impl BackpackClient {
             let (http, node) = (self.http.clone(), node.clone());
             set.spawn(async move {
                 let url = join_url(&node, "/healthz");
-                let r = tokio::time::timeout(
-                    std::time::Duration::from_secs(3),
-                    http.get(&url).send(),
-                )
-                .await;
+                let r =
+                    tokio::time::timeout(std::time::Duration::from_secs(3), http.get(&url).send())
+                        .await;
                 let (healthy, detail) = match r {
                     Err(_) => (false, "did not answer within 3 s".to_owned()),
                     Ok(Err(e)) => (false, describe_reqwest(&e)),
@@ -342,12 +340,9 @@ impl BackpackClient {
                 Err(e) => reasons.push(format!("{node}: {}", describe_reqwest(&e))),
                 Ok(resp) => {
                     let status = resp.status().as_u16();
-                    let body = resp
-                        .bytes()
-                        .await
-                        .map_err(|e| BackpackError::Unreachable {
-                            reasons: vec![format!("{node}: {}", describe_reqwest(&e))],
-                        })?;
+                    let body = resp.bytes().await.map_err(|e| BackpackError::Unreachable {
+                        reasons: vec![format!("{node}: {}", describe_reqwest(&e))],
+                    })?;
                     if status == 200 || status == 201 {
                         let v = serde_json::from_slice(&body).unwrap_or_default();
                         return Ok((node, v));
@@ -432,7 +427,8 @@ impl BackpackClient {
             }
         };
         let expiration = ends.map_or(until, |e| e.min(until));
-        let mut capabilities: Vec<AuthSig> = share.map(|s| s.delegation.clone()).into_iter().collect();
+        let mut capabilities: Vec<AuthSig> =
+            share.map(|s| s.delegation.clone()).into_iter().collect();
         capabilities.push(auth);
         let requests = [remote.request(op.ability())?];
         let sigs = key.sign_session_sigs(
@@ -475,9 +471,8 @@ impl BackpackClient {
             .map_err(|e| BackpackError::invalid("invalid_path", format!("{url}: {e}")))?;
         *req.headers_mut() = extra;
         let now = self.manager.clock().now();
-        sign_backpack_request(&mut req, key.as_ref(), now, &new_nonce()).map_err(|e| {
-            BackpackError::invalid("malformed_request_signature", e.to_string())
-        })?;
+        sign_backpack_request(&mut req, key.as_ref(), now, &new_nonce())
+            .map_err(|e| BackpackError::invalid("malformed_request_signature", e.to_string()))?;
         let mut headers = req.headers().clone();
         headers.insert(
             http::header::AUTHORIZATION,
@@ -552,7 +547,8 @@ impl BackpackClient {
     fn skip(&self, node: &str) {
         let all = self.all_nodes();
         if let Some(i) = all.iter().position(|n| n == node) {
-            self.preferred.store((i + 1) % all.len().max(1), Ordering::Relaxed);
+            self.preferred
+                .store((i + 1) % all.len().max(1), Ordering::Relaxed);
         }
     }
 

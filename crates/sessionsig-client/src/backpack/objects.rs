@@ -107,7 +107,10 @@ pub(crate) struct PageWire {
 }
 
 impl PageWire {
-    pub(crate) fn parse(node: &str, body: &[u8]) -> BackpackResult<(Vec<ObjectInfo>, Vec<String>, Option<String>)> {
+    pub(crate) fn parse(
+        node: &str,
+        body: &[u8],
+    ) -> BackpackResult<(Vec<ObjectInfo>, Vec<String>, Option<String>)> {
         let bad = |e: String| BackpackError::Protocol {
             node: node.to_owned(),
             detail: format!("a listing is not the documented JSON: {e}"),

@@ -23,7 +23,10 @@ impl Remote {
     /// Errors: `invalid_path` with the rule broken.
     pub fn new(owner: Address, path: &str) -> BackpackResult<Self> {
         let path = BackpackPath::from_decoded(path).map_err(|e| {
-            BackpackError::invalid("invalid_path", format!("{path:?} is not a backpack path: {e}"))
+            BackpackError::invalid(
+                "invalid_path",
+                format!("{path:?} is not a backpack path: {e}"),
+            )
         })?;
         Ok(Remote { owner, path })
     }
@@ -63,7 +66,11 @@ impl Remote {
 
     /// The route on a node: `/v1/backpack/<owner><encoded path>`.
     pub fn route(&self) -> String {
-        format!("/v1/backpack/{}{}", self.owner_hex(), self.path.to_url_path())
+        format!(
+            "/v1/backpack/{}{}",
+            self.owner_hex(),
+            self.path.to_url_path()
+        )
     }
 
     /// The ReCap resource, `backpack://<owner><path>`.
@@ -101,7 +108,9 @@ mod tests {
 
     #[test]
     fn remotes_are_checked_and_encoded() {
-        let owner: Address = "0x00000000000000000000000000000000000000aa".parse().unwrap();
+        let owner: Address = "0x00000000000000000000000000000000000000aa"
+            .parse()
+            .unwrap();
         let r = Remote::new(owner, "/photos/a b.jpg").unwrap();
         assert_eq!(
             r.route(),
@@ -114,7 +123,11 @@ mod tests {
             "backpack://0x00000000000000000000000000000000000000aa/photos/a%20b.jpg"
         );
         for bad in ["photos", "/a/../b", "/a//b", "/a\\b"] {
-            assert_eq!(Remote::new(owner, bad).unwrap_err().code(), "invalid_path", "{bad}");
+            assert_eq!(
+                Remote::new(owner, bad).unwrap_err().code(),
+                "invalid_path",
+                "{bad}"
+            );
         }
     }
 }

@@ -78,7 +78,9 @@ impl Share {
         let checked = crate::policy::CheckedAuthSig::check(delegation.clone())
             .map_err(|e| bad(format!("the share's signature does not check: {e}")))?;
         if checked.siwe.uri != DELEGATION_URI {
-            return Err(bad("this is not a delegation (its URI is not lit:capability:delegation)".into()));
+            return Err(bad(
+                "this is not a delegation (its URI is not lit:capability:delegation)".into(),
+            ));
         }
         let cap = checked
             .capability
@@ -101,9 +103,10 @@ impl Share {
             let mut with = None;
             let mut max_bytes = None;
             for (ability, caveats) in abilities {
-                list.push(LitAbility::from_str(ability).map_err(|_| {
-                    bad(format!("{ability} is not a backpack ability"))
-                })?);
+                list.push(
+                    LitAbility::from_str(ability)
+                        .map_err(|_| bad(format!("{ability} is not a backpack ability")))?,
+                );
                 for c in caveats {
                     if let Some(to) = c.get("delegate_to").and_then(|v| v.as_array()) {
                         for t in to {
@@ -122,7 +125,8 @@ impl Share {
                     }
                 }
             }
-            let with = with.ok_or_else(|| bad("the delegation names no recipient (delegate_to)".into()))?;
+            let with =
+                with.ok_or_else(|| bad("the delegation names no recipient (delegate_to)".into()))?;
             found = Some((folder, list, with, max_bytes));
         }
         let (folder, abilities, with, max_bytes) =
@@ -141,8 +145,9 @@ impl Share {
     ///
     /// Errors: `invalid_share`.
     pub fn from_json(text: &str) -> BackpackResult<Self> {
-        let d = AuthSig::from_json(text.trim())
-            .map_err(|e| BackpackError::invalid("invalid_share", format!("not a share file: {e}")))?;
+        let d = AuthSig::from_json(text.trim()).map_err(|e| {
+            BackpackError::invalid("invalid_share", format!("not a share file: {e}"))
+        })?;
         Self::from_delegation(d)
     }
 }
@@ -166,11 +171,17 @@ pub async fn create_share(
     if !spec.folder.is_folder() {
         return Err(BackpackError::invalid(
             "invalid_share",
-            format!("{} is not a folder (a folder path ends with /)", spec.folder.path()),
+            format!(
+                "{} is not a folder (a folder path ends with /)",
+                spec.folder.path()
+            ),
         ));
     }
     if spec.abilities.is_empty() {
-        return Err(BackpackError::invalid("invalid_share", "a share grants at least one ability"));
+        return Err(BackpackError::invalid(
+            "invalid_share",
+            "a share grants at least one ability",
+        ));
     }
     let mut caveat = Caveat::new();
     caveat.insert(
@@ -283,7 +294,9 @@ mod tests {
             expires: now + Duration::days(7),
             domain: "localhost".into(),
         };
-        let share = crate::block_on(create_share(&alice, &spec, now)).unwrap().unwrap();
+        let share = crate::block_on(create_share(&alice, &spec, now))
+            .unwrap()
+            .unwrap();
         assert_eq!(share.with, WalletSigner::address(&bob));
         assert_eq!(share.max_bytes, Some(10_000_000));
         assert_eq!(share.folder.path(), "/photos/");
@@ -293,14 +306,21 @@ mod tests {
         // Sharing someone else's folder, or an object, is refused before any prompt.
         let mut other = spec.clone();
         other.folder = Remote::new(WalletSigner::address(&bob), "/photos/").unwrap();
-        let e = crate::block_on(create_share(&alice, &other, now)).unwrap().unwrap_err();
+        let e = crate::block_on(create_share(&alice, &other, now))
+            .unwrap()
+            .unwrap_err();
         assert_eq!(e.code(), "invalid_share");
         let mut object = spec;
         object.folder = Remote::new(WalletSigner::address(&alice), "/photos/a.jpg").unwrap();
-        assert!(crate::block_on(create_share(&alice, &object, now)).unwrap().is_err());
+        assert!(crate::block_on(create_share(&alice, &object, now))
+            .unwrap()
+            .is_err());
         // A tampered share does not check.
         let mut t = share.delegation.clone();
         t.signed_message = t.signed_message.replace("localhost", "evil.example");
-        assert_eq!(Share::from_delegation(t).unwrap_err().code(), "invalid_share");
+        assert_eq!(
+            Share::from_delegation(t).unwrap_err().code(),
+            "invalid_share"
+        );
     }
 }

@@ -14,6 +14,27 @@ use sessionsig_backpack::{ContentDigest, DigestHasher};
 use std::path::{Path, PathBuf};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
+/// Where a download starts: `already` bytes of the target are written (and hashed), and the
+/// object's `etag` they came from, when known.
+pub(crate) struct Resume {
+    already: u64,
+    etag: Option<String>,
+    hasher: DigestHasher,
+}
+
+impl Resume {
+    fn start() -> Self {
+        Resume {
+            already: 0,
+            etag: None,
+            hasher: DigestHasher::new(),
+        }
+    }
+}
+
+/// Called once with the object's metadata when the first answer arrives.
+type OnStart<'a> = Option<&'a mut (dyn FnMut(&ObjectInfo) -> BackpackResult<()> + Send)>;
+
 /// Read and hash in chunks of this size.
 const CHUNK: usize = 256 * 1024;
 
@@ -29,7 +50,12 @@ impl BodySource {
         match self {
             BodySource::Empty => Ok(reqwest::Body::from(Vec::new())),
             BodySource::Bytes(b) => {
-                report(progress.as_ref(), Phase::Uploading, b.len() as u64, Some(b.len() as u64));
+                report(
+                    progress.as_ref(),
+                    Phase::Uploading,
+                    b.len() as u64,
+                    Some(b.len() as u64),
+                );
                 Ok(reqwest::Body::from(b.clone()))
             }
             BodySource::File { path, len } => {
@@ -39,15 +65,14 @@ impl BodySource {
                 let total = *len;
                 let mut done = 0u64;
                 report(progress.as_ref(), Phase::Uploading, 0, Some(total));
-                let stream = tokio_util::io::ReaderStream::with_capacity(file, CHUNK).map(
-                    move |chunk| {
+                let stream =
+                    tokio_util::io::ReaderStream::with_capacity(file, CHUNK).map(move |chunk| {
                         if let Ok(c) = &chunk {
                             done += c.len() as u64;
                             report(progress.as_ref(), Phase::Uploading, done, Some(total));
                         }
                         chunk
-                    },
-                );
+                    });
                 Ok(reqwest::Body::wrap_stream(stream))
             }
         }
@@ -126,7 +151,8 @@ impl BackpackClient {
         mut reader: R,
         opts: &PutOptions,
     ) -> BackpackResult<ObjectInfo> {
-        let tmp = tempfile::NamedTempFile::new().map_err(|e| BackpackError::io("temporary file", e))?;
+        let tmp =
+            tempfile::NamedTempFile::new().map_err(|e| BackpackError::io("temporary file", e))?;
         let mut out = tokio::fs::File::create(tmp.path())
             .await
             .map_err(|e| BackpackError::io("temporary file", e))?;
@@ -148,13 +174,17 @@ impl BackpackClient {
             len += n as u64;
             report(self.progress.as_ref(), Phase::Hashing, len, None);
         }
-        out.flush().await.map_err(|e| BackpackError::io("temporary file", e))?;
+        out.flush()
+            .await
+            .map_err(|e| BackpackError::io("temporary file", e))?;
         drop(out);
         let body = BodySource::File {
             path: tmp.path().to_owned(),
             len,
         };
-        let r = self.put_source(remote, &body, len, hasher.finish(), opts).await;
+        let r = self
+            .put_source(remote, &body, len, hasher.finish(), opts)
+            .await;
         drop(tmp);
         r
     }
@@ -185,7 +215,11 @@ impl BackpackClient {
         if remote.is_folder() {
             return Err(BackpackError::invalid(
                 "invalid_path",
-                format!("{} is a folder; name the object (e.g. {}file.jpg)", remote.path(), remote.path()),
+                format!(
+                    "{} is a folder; name the object (e.g. {}file.jpg)",
+                    remote.path(),
+                    remote.path()
+                ),
             ));
         }
         let mut h = HeaderMap::new();
@@ -194,8 +228,9 @@ impl BackpackClient {
             .clone()
             .unwrap_or_else(|| guess_content_type(remote.path()).to_owned());
         let value = |v: &str| {
-            HeaderValue::from_str(v)
-                .map_err(|_| BackpackError::invalid("invalid_request", format!("{v:?} is not a header value")))
+            HeaderValue::from_str(v).map_err(|_| {
+                BackpackError::invalid("invalid_request", format!("{v:?} is not a header value"))
+            })
         };
         h.insert(header("content-digest"), value(&digest.header_value())?);
         h.insert(header("content-type"), value(&ct)?);
@@ -217,7 +252,13 @@ impl BackpackClient {
     /// Errors: `not_found`, the node's refusals, `unreachable`.
     pub async fn head(&self, remote: &Remote) -> BackpackResult<ObjectInfo> {
         let (node, resp) = self
-            .execute(Op::Head, remote, None, &HeaderMap::new(), &BodySource::Empty)
+            .execute(
+                Op::Head,
+                remote,
+                None,
+                &HeaderMap::new(),
+                &BodySource::Empty,
+            )
             .await?;
         let status = resp.status().as_u16();
         if status != 200 {
@@ -236,7 +277,11 @@ impl BackpackClient {
     async fn explain(&self, remote: &Remote, status: u16, node: &str) -> BackpackError {
         let mut h = HeaderMap::new();
         h.insert(header("range"), HeaderValue::from_static("bytes=0-0"));
-        match self.at_node(node).execute(Op::Read, remote, None, &h, &BodySource::Empty).await {
+        match self
+            .at_node(node)
+            .execute(Op::Read, remote, None, &h, &BodySource::Empty)
+            .await
+        {
             Ok((n, resp)) if !resp.status().is_success() => {
                 let st = resp.status().as_u16();
                 let body = read_body(&n, resp).await.unwrap_or_default();
@@ -251,7 +296,13 @@ impl BackpackClient {
     /// Errors: `not_found`, the node's refusals, `unreachable`.
     pub async fn delete(&self, remote: &Remote) -> BackpackResult<()> {
         let (node, resp) = self
-            .execute(Op::Delete, remote, None, &HeaderMap::new(), &BodySource::Empty)
+            .execute(
+                Op::Delete,
+                remote,
+                None,
+                &HeaderMap::new(),
+                &BodySource::Empty,
+            )
             .await?;
         let status = resp.status().as_u16();
         let body = read_body(&node, resp).await.unwrap_or_default();
@@ -268,7 +319,10 @@ impl BackpackClient {
         if !folder.is_folder() {
             return Err(BackpackError::invalid(
                 "invalid_path",
-                format!("{} is not a folder (a folder path ends with /)", folder.path()),
+                format!(
+                    "{} is not a folder (a folder path ends with /)",
+                    folder.path()
+                ),
             ));
         }
         let mut out = Listing::default();
@@ -279,7 +333,13 @@ impl BackpackClient {
                 None => "limit=1000".to_owned(),
             };
             let (node, resp) = self
-                .execute(Op::List, folder, Some(&query), &HeaderMap::new(), &BodySource::Empty)
+                .execute(
+                    Op::List,
+                    folder,
+                    Some(&query),
+                    &HeaderMap::new(),
+                    &BodySource::Empty,
+                )
                 .await?;
             let status = resp.status().as_u16();
             let body = read_body(&node, resp).await?;
@@ -320,7 +380,7 @@ impl BackpackClient {
         writer: &mut W,
         range: Option<ByteRange>,
     ) -> BackpackResult<Download> {
-        self.download(remote, writer, range, 0, None, DigestHasher::new(), None)
+        self.download(remote, writer, range, Resume::start(), None)
             .await
     }
 
@@ -344,7 +404,7 @@ impl BackpackClient {
                 .await
                 .map_err(|e| BackpackError::io(part.display(), e))?;
             let d = self
-                .download(remote, &mut f, Some(range), 0, None, DigestHasher::new(), None)
+                .download(remote, &mut f, Some(range), Resume::start(), None)
                 .await;
             return finish_file(d, f, &part, &meta_path, local).await;
         }
@@ -400,7 +460,12 @@ impl BackpackClient {
                     self.verify_complete(remote, m, hasher).await
                 }
                 _ => {
-                    self.download(remote, &mut f, None, offset, etag, hasher, Some(&mut record))
+                    let from = Resume {
+                        already: offset,
+                        etag,
+                        hasher,
+                    };
+                    self.download(remote, &mut f, None, from, Some(&mut record))
                         .await
                 }
             };
@@ -455,11 +520,14 @@ impl BackpackClient {
         remote: &Remote,
         writer: &mut W,
         range: Option<ByteRange>,
-        already: u64,
-        mut etag: Option<String>,
-        mut hasher: DigestHasher,
-        mut on_start: Option<&mut (dyn FnMut(&ObjectInfo) -> BackpackResult<()> + Send)>,
+        from: Resume,
+        mut on_start: OnStart<'_>,
     ) -> BackpackResult<Download> {
+        let Resume {
+            already,
+            mut etag,
+            mut hasher,
+        } = from;
         if remote.is_folder() {
             return Err(BackpackError::invalid(
                 "invalid_path",
@@ -531,7 +599,12 @@ impl BackpackClient {
             }
             let mut body = resp.bytes_stream();
             let mut broken = None;
-            report(self.progress.as_ref(), Phase::Downloading, written, Some(target));
+            report(
+                self.progress.as_ref(),
+                Phase::Downloading,
+                written,
+                Some(target),
+            );
             while let Some(chunk) = body.next().await {
                 match chunk {
                     Ok(c) => {
@@ -542,7 +615,12 @@ impl BackpackClient {
                         hasher.update(&c);
                         written += c.len() as u64;
                         transferred += c.len() as u64;
-                        report(self.progress.as_ref(), Phase::Downloading, written, Some(target));
+                        report(
+                            self.progress.as_ref(),
+                            Phase::Downloading,
+                            written,
+                            Some(target),
+                        );
                     }
                     Err(e) => {
                         broken = Some(describe_reqwest(&e));
@@ -555,7 +633,9 @@ impl BackpackClient {
                 continue;
             }
             if written < target {
-                reasons.push(format!("{node}: the answer ended after {written} of {target} bytes"));
+                reasons.push(format!(
+                    "{node}: the answer ended after {written} of {target} bytes"
+                ));
                 continue;
             }
             writer
@@ -591,7 +671,9 @@ async fn finish_file(
 ) -> BackpackResult<Download> {
     match d {
         Ok(d) => {
-            f.sync_all().await.map_err(|e| BackpackError::io(part.display(), e))?;
+            f.sync_all()
+                .await
+                .map_err(|e| BackpackError::io(part.display(), e))?;
             drop(f);
             tokio::fs::rename(part, local)
                 .await
