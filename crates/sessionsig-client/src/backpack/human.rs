@@ -95,11 +95,11 @@ pub fn relative(d: Duration) -> String {
     } else if a < 120 {
         format!("{a} seconds")
     } else if a < 2 * 3600 {
-        format!("{} minutes", a / 60)
+        format!("{} minutes", (a + 30) / 60)
     } else if a < 2 * 86_400 {
-        format!("{} hours", a / 3600)
+        format!("{} hours", (a + 1800) / 3600)
     } else {
-        format!("{} days", a / 86_400)
+        format!("{} days", (a + 43_200) / 86_400)
     };
     if secs >= 0 {
         format!("in {words}")
@@ -145,5 +145,8 @@ mod tests {
         assert_eq!(relative(Duration::hours(3)), "in 3 hours");
         assert_eq!(relative(Duration::minutes(-5)), "5 minutes ago");
         assert_eq!(relative(Duration::seconds(1)), "now");
+        // Rounded, not cut: a 7-day share a moment after it was made still ends in 7 days.
+        assert_eq!(relative(Duration::days(7) - Duration::seconds(3)), "in 7 days");
+        assert_eq!(relative(Duration::hours(24) - Duration::seconds(3)), "in 24 hours");
     }
 }
