@@ -152,7 +152,9 @@ fn ok(o: &Output) -> String {
 }
 
 fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_str(ok(o).trim()).expect("one JSON document")
+    let text = ok(o);
+    serde_json::from_str(text.trim())
+        .unwrap_or_else(|e| panic!("not one JSON document ({e}): {text:?}"))
 }
 
 /// A refusal: exit 1 and one `code: sentence` line on stderr.
@@ -524,6 +526,87 @@ fn fifty_megabytes_round_trip_and_a_resumed_download() {
     assert_eq!(o["download"]["resumedFrom"], 0);
     assert!(std::fs::read(&other).expect("read") == big);
     drop(nodes);
+}
+
+#[test]
+fn a_dead_node_is_skipped_for_reads_and_writes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut nodes = Nodes::start(dir.path());
+    let alice = User::new(dir.path(), "alice", 0xa3);
+    login(&alice, &nodes, &[]);
+    let data = pseudo_random(70_000, 3);
+    let local = dir.path().join("a.bin");
+    std::fs::write(&local, &data).expect("write");
+    ok(&alice.run(&["put", local.to_str().expect("utf8"), "/a.bin"]));
+    // The first node of the list goes away; the others share the store.
+    let mut first = nodes.children.remove(0);
+    first.kill().expect("kill");
+    first.wait().expect("wait");
+    let copy = dir.path().join("copy.bin");
+    let g = json(&alice.run(&["get", "--json", "/a.bin", copy.to_str().expect("utf8")]));
+    assert_eq!(std::fs::read(&copy).expect("read"), data);
+    assert_ne!(
+        g["download"]["node"],
+        nodes.urls[0].as_str(),
+        "served by a live node"
+    );
+    let p = json(&alice.run(&["put", "--json", local.to_str().expect("utf8"), "/b.bin"]));
+    assert_eq!(p["object"]["size"], 70_000);
+    let st = json(&alice.run(&["status", "--json"]));
+    let health = st["nodes"].as_array().expect("nodes");
+    assert_eq!(health[0]["healthy"], false);
+    assert!(health[1..].iter().all(|h| h["healthy"] == true));
+    // Pinned to the dead node alone, a command says so.
+    refused(
+        &alice.run(&["get", "/a.bin", "-", "--node", &nodes.urls[0]]),
+        "unreachable",
+    );
+}
+
+#[test]
+fn a_download_broken_off_by_a_dying_node_continues_at_another() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut nodes = Nodes::start(dir.path());
+    let alice = User::new(dir.path(), "alice", 0xa4);
+    login(&alice, &nodes, &[]);
+    let big = pseudo_random(50 * 1024 * 1024, 11);
+    let local = dir.path().join("big.bin");
+    std::fs::write(&local, &big).expect("write");
+    ok(&alice.run(&[
+        "put",
+        "--no-progress",
+        local.to_str().expect("utf8"),
+        "/big.bin",
+    ]));
+    // `get … -` into a pipe nobody reads yet: the download from the first node stalls after
+    // the first bytes, whatever the machine's speed; then that node dies.
+    let mut child = Command::new(BIN)
+        .arg("backpack")
+        .arg("--store")
+        .arg(&alice.store)
+        .args(["get", "--json", "--no-progress", "/big.bin", "-"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("get");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut received = vec![0u8; 64 * 1024];
+    std::io::Read::read_exact(&mut out, &mut received).expect("first bytes");
+    let mut first = nodes.children.remove(0);
+    first.kill().expect("kill");
+    first.wait().expect("wait");
+    std::io::Read::read_to_end(&mut out, &mut received).expect("the rest");
+    let o = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(received == big, "every byte, in order, once");
+    let report: serde_json::Value = serde_json::from_str(err.trim()).expect("json on stderr");
+    assert_ne!(
+        report["download"]["node"],
+        nodes.urls[0].as_str(),
+        "finished by another node"
+    );
 }
 
 #[test]
