@@ -652,3 +652,98 @@ fn the_demo_tells_the_whole_story_and_exits_zero() {
         .expect("the removal line");
     assert!(!Path::new(removed).exists(), "{removed} still exists");
 }
+
+#[test]
+fn login_with_an_external_wallet_that_signs_the_printed_message() {
+    use sessionsig::wallet::{LocalWallet, WalletSigner};
+    let dir = tempfile::tempdir().expect("dir");
+    let nodes = Nodes::start(dir.path());
+    // The wallet lives elsewhere (a browser, a hardware wallet): only its address is given.
+    let wallet = LocalWallet::from_bytes(&[0xe1; 32]).expect("wallet");
+    let address = wallet.address().to_checksum(None);
+    let store = dir.path().join("ext-store");
+    let mut cmd = Command::new(BIN);
+    cmd.arg("backpack")
+        .arg("--store")
+        .arg(&store)
+        .args(["login", "--json", "--external-wallet", &address])
+        .env_remove("SESSIONSIG_WALLET_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for n in &nodes.urls {
+        cmd.args(["--node", n]);
+    }
+    let mut child = cmd.spawn().expect("login");
+    let err = child.stderr.take().expect("stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    // The prompt, then the exact SIWE text, which ends with its ReCap resource line.
+    let mut message = Vec::new();
+    let mut started = false;
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the SIWE message on stderr");
+        if !started {
+            started = line.starts_with("Sign this message with");
+            assert!(started || line.is_empty(), "unexpected: {line}");
+            if started {
+                // One empty line follows the prompt.
+                assert_eq!(rx.recv_timeout(Duration::from_secs(60)).expect("blank"), "");
+            }
+            continue;
+        }
+        let last = line.starts_with("- urn:recap:");
+        message.push(line);
+        if last {
+            break;
+        }
+    }
+    let text = message.join("\n");
+    assert!(text.contains(&address), "{text}");
+    let sig = wallet.sign_message(text.as_bytes()).expect("sign");
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(stdin, "0x{}", hex::encode(sig)).expect("paste");
+    drop(stdin);
+    let o = child.wait_with_output().expect("wait");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("login JSON on stdout");
+    assert!(o.status.success());
+    assert_eq!(v["wallet"], address.as_str());
+    // The session works without the wallet.
+    let user = User {
+        key: dir.path().join("unused.key"),
+        store,
+    };
+    let p = json(&user.run(&["put", "--json", "-", "/hello.txt"]));
+    assert_eq!(p["object"]["path"], "/hello.txt");
+
+    // A signature by another key is refused before anything is stored.
+    let other = LocalWallet::from_bytes(&[0xe2; 32]).expect("wallet");
+    let bad_store = dir.path().join("bad-store");
+    let mut cmd = Command::new(BIN);
+    cmd.arg("backpack")
+        .arg("--store")
+        .arg(&bad_store)
+        .args([
+            "login",
+            "--external-wallet",
+            &address,
+            "--node",
+            &nodes.urls[0],
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("login");
+    let forged = other.sign_message(b"anything").expect("sign");
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(stdin, "0x{}", hex::encode(forged)).expect("paste");
+    drop(stdin);
+    let o = child.wait_with_output().expect("wait");
+    refused(&o, "wallet_bad_signature");
+}
