@@ -146,7 +146,13 @@ mod tests {
         assert_eq!(relative(Duration::minutes(-5)), "5 minutes ago");
         assert_eq!(relative(Duration::seconds(1)), "now");
         // Rounded, not cut: a 7-day share a moment after it was made still ends in 7 days.
-        assert_eq!(relative(Duration::days(7) - Duration::seconds(3)), "in 7 days");
-        assert_eq!(relative(Duration::hours(24) - Duration::seconds(3)), "in 24 hours");
+        assert_eq!(
+            relative(Duration::days(7) - Duration::seconds(3)),
+            "in 7 days"
+        );
+        assert_eq!(
+            relative(Duration::hours(24) - Duration::seconds(3)),
+            "in 24 hours"
+        );
     }
 }

@@ -156,6 +156,7 @@ pub struct BackpackClient {
     nodes: Option<Vec<String>>,
     progress: Option<ProgressFn>,
     session_sig_ttl: Duration,
+    page_size: u16,
 }
 
 impl std::fmt::Debug for BackpackClient {
@@ -186,6 +187,7 @@ impl BackpackClient {
             nodes: None,
             progress: None,
             session_sig_ttl: Duration::minutes(5),
+            page_size: 1000,
         })
     }
 
@@ -207,6 +209,13 @@ impl BackpackClient {
     /// Report transfer progress to `progress`.
     pub fn with_progress(mut self, progress: ProgressFn) -> Self {
         self.progress = Some(progress);
+        self
+    }
+
+    /// Ask for listings `n` entries at a time (1 to 1000; default 1000, the node's maximum):
+    /// [`BackpackClient::list`] gathers every page whatever the size.
+    pub fn with_page_size(mut self, n: u16) -> Self {
+        self.page_size = n.clamp(1, 1000);
         self
     }
 

@@ -329,8 +329,8 @@ impl BackpackClient {
         let mut cursor: Option<String> = None;
         loop {
             let query = match &cursor {
-                Some(c) => format!("limit=1000&cursor={}", encode_query(c)),
-                None => "limit=1000".to_owned(),
+                Some(c) => format!("limit={}&cursor={}", self.page_size, encode_query(c)),
+                None => format!("limit={}", self.page_size),
             };
             let (node, resp) = self
                 .execute(
