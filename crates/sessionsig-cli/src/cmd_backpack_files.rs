@@ -116,9 +116,12 @@ pub fn get(common: &Common, a: GetArgs) -> BpResult {
         )));
     }
     let range = a.range.as_deref().map(ByteRange::parse).transpose()?;
+    let name = remote.path().rsplit('/').next().unwrap_or("download");
     let local = match &a.local {
+        // Like `cp`: into an existing directory, under the object's name.
+        Some(l) if l.is_dir() => l.join(name),
         Some(l) => l.clone(),
-        None => PathBuf::from(remote.path().rsplit('/').next().unwrap_or("download")),
+        None => PathBuf::from(name),
     };
     let bar = Bar::new(common, "downloading");
     let client = match bar.callback() {

@@ -283,6 +283,10 @@ fn every_verb_against_three_node_processes() {
         "1000-1999",
     ]));
     assert_eq!(std::fs::read(&part).expect("read"), &photo[1000..2000]);
+    let into = dir.path().join("downloads");
+    std::fs::create_dir(&into).expect("dir");
+    ok(&alice.run(&["get", "/photos/beach.jpg", into.to_str().expect("utf8")]));
+    assert_eq!(std::fs::read(into.join("beach.jpg")).expect("read"), photo);
     let out = alice.run(&["get", "/private/diary.txt", "-"]);
     assert_eq!(ok(&out).as_bytes(), diary.as_slice());
 

@@ -536,10 +536,17 @@ impl BackpackClient {
                 }
                 Err(e) => {
                     let retryable = op.is_read() || e.is_connect();
-                    reasons.push(format!("{node}: {}", describe_reqwest(&e)));
                     if !retryable {
+                        // The change was sent and no answer came: it may have been applied.
+                        // Sending it again would be a new request, so say so instead.
+                        reasons.push(format!(
+                            "{node}: {} after the request was sent; the change may or may not \
+                             have been applied (check, then retry)",
+                            describe_reqwest(&e)
+                        ));
                         return Err(BackpackError::Unreachable { reasons });
                     }
+                    reasons.push(format!("{node}: {}", describe_reqwest(&e)));
                 }
             }
             self.skip(node);
