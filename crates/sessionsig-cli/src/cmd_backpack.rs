@@ -172,7 +172,7 @@ impl Session {
         let profile = store.load()?.ok_or_else(|| {
             Fail::Backpack(BackpackError::Client(
                 sessionsig_client::ClientError::NoSession(
-                    "nobody signed in with this store (run `sessionsig backpack login`)".into(),
+                    "nobody has signed in with this store (`sessionsig backpack login`)".into(),
                 ),
             ))
         })?;

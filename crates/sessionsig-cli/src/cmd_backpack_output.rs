@@ -16,14 +16,16 @@ pub struct Bar {
 
 impl Bar {
     /// A bar titled `title`, drawn only when stderr is a terminal and neither `--json` nor
-    /// `--no-progress` was given. Drawing starts after a moment (a quick transfer shows none).
+    /// `--no-progress` was given, and only once the transfer has taken 300 ms (a quick one
+    /// shows none).
     pub fn new(common: &Common, title: &str) -> Bar {
         let on = !common.json && !common.no_progress && std::io::stderr().is_terminal();
         let bar = on.then(|| {
-            let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(8));
+            // Hidden at first: `callback` shows it once the transfer has taken a moment.
+            let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
             b.set_style(
                 ProgressStyle::with_template(
-                    "{msg:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+                    "{msg:>12} [{bar:30}] {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} ETA {eta}",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
@@ -41,7 +43,15 @@ impl Bar {
     pub fn callback(&self) -> Option<ProgressFn> {
         let bar = self.bar.clone()?;
         let phase = self.phase.clone();
+        let started = std::time::Instant::now();
+        let shown = std::sync::atomic::AtomicBool::new(false);
         Some(Arc::new(move |p: Progress| {
+            if !shown.load(std::sync::atomic::Ordering::Relaxed)
+                && started.elapsed() >= std::time::Duration::from_millis(300)
+            {
+                shown.store(true, std::sync::atomic::Ordering::Relaxed);
+                bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(8));
+            }
             if let Ok(mut last) = phase.lock() {
                 if *last != Some(p.phase) {
                     *last = Some(p.phase);

@@ -390,6 +390,9 @@ fn every_verb_against_three_node_processes() {
     refused(&alice.run(&["get", "/private/diary.txt", "-"]), "not_found");
     refused(&alice.run(&["rm", "/private/diary.txt"]), "not_found");
 
+    // Nobody signed in with a store: said so, exit 1.
+    let stranger = User::new(dir.path(), "stranger", 0x5a);
+    refused(&stranger.run(&["ls"]), "no_session");
     // Usage errors exit 2 with a code and a sentence.
     let bad = alice.run(&[
         "login",
