@@ -219,7 +219,12 @@ impl BackpackClient {
         self
     }
 
-    /// Carry `share` (a delegation to this wallet) on requests to its folder.
+    /// Carry `share` (a delegation to this wallet) on requests to its folder. In
+    /// [`SessionMode::Prompt`] the wallet is asked once to grant the share's folder to the
+    /// session key. A session AuthSig may not outlive a share it carries (the node refuses the
+    /// chain, `attenuation_violated`): for a share shorter than the manager's
+    /// [`SessionConfig::auth_sig_ttl`](crate::SessionConfig::auth_sig_ttl), sign in first with
+    /// [`SessionManager::login_scoped`] ending with the share (the CLI's `login --share` does).
     ///
     /// Errors: `invalid_share` when it was made for another wallet.
     pub fn with_share(mut self, share: Share) -> BackpackResult<Self> {
