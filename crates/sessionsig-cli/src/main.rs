@@ -6,6 +6,12 @@
 
 mod args;
 mod cmd_auth_sig;
+mod cmd_backpack;
+mod cmd_backpack_files;
+mod cmd_backpack_output;
+mod cmd_backpack_profile;
+mod cmd_backpack_session;
+mod cmd_backpack_sharing;
 mod cmd_demo;
 mod cmd_keygen;
 mod cmd_network;
@@ -57,7 +63,10 @@ enum Command {
     /// Run a local network of nodes on one shared store.
     #[command(subcommand)]
     Network(cmd_network::Command),
-    /// Run the whole flow locally and explain each step.
+    /// Your data backpack on the nodes: login once, then put, get, ls, rm, share, revoke.
+    Backpack(Box<cmd_backpack::Args>),
+    /// Start three local nodes and walk through the backpack story: one sign-in, many
+    /// operations, a narrowed session, a share, its refusals and its revocation.
     Demo(cmd_demo::Args),
 }
 
@@ -84,6 +93,7 @@ fn main() -> ExitCode {
         Command::Session(c) => cmd_session::run(c),
         Command::Node(a) => cmd_node::run(*a),
         Command::Network(c) => cmd_network::run(c),
+        Command::Backpack(a) => cmd_backpack::run(*a),
         Command::Demo(a) => cmd_demo::run(a),
     };
     match result {

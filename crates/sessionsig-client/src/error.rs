@@ -43,6 +43,10 @@ pub enum ClientError {
     /// The wallet returned a signature that does not verify for its address over the message.
     #[error("the wallet's signature does not verify: {0}")]
     WalletBadSignature(String),
+    /// No usable session is stored (never signed in, expired, or for another key); the
+    /// message says which. Only a new sign-in helps.
+    #[error("no usable session: {0}; sign in again")]
+    NoSession(String),
     /// The wallet did not answer in time.
     #[error("the wallet did not answer within {0} s")]
     WalletTimeout(u64),
@@ -127,6 +131,7 @@ impl ClientError {
             ClientError::WalletRequired(_) => "wallet_required",
             ClientError::WalletBadSignature(_) => "wallet_bad_signature",
             ClientError::WalletTimeout(_) => "wallet_timeout",
+            ClientError::NoSession(_) => "no_session",
             ClientError::NoRequests => "no_requests",
             ClientError::InvalidExpiration(_) => "invalid_expiration",
             ClientError::ExpirationTooFar { .. } => "expiration_too_far",
@@ -162,6 +167,7 @@ mod tests {
             ClientError::WalletRequired(String::new()),
             ClientError::WalletBadSignature(String::new()),
             ClientError::WalletTimeout(1),
+            ClientError::NoSession(String::new()),
             ClientError::NoRequests,
             ClientError::InvalidExpiration(String::new()),
             ClientError::ExpirationTooFar {

@@ -25,9 +25,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod backpack;
 pub mod error;
 pub mod http;
-mod manager;
+pub(crate) mod manager;
 pub mod nodes;
 pub mod policy;
 pub mod status;
@@ -39,6 +40,7 @@ pub use alloy_primitives;
 /// Re-exported: the HTTP client type of [`FanOut`] and [`NodeSet::handshake`].
 pub use reqwest;
 
+pub use backpack::{BackpackClient, BackpackError, Remote, SessionMode};
 pub use error::{BoxError, ClientError, Result};
 pub use http::{FanOut, FanOutOutcome, NodeFailure, NodeReply, Threshold};
 pub use manager::{Login, SessionManager, SessionRequest};

@@ -13,6 +13,7 @@ use alloy_primitives::Address;
 use serde_json::{Map, Value};
 use sessionsig::auth_sig::{AuthSig, SiweRecapParams, DERIVED_VIA_PERSONAL_SIGN};
 use sessionsig::lit::ResourceAbilityRequest;
+use sessionsig::recap::{Capability, Caveat};
 use sessionsig::session::{SessionKeyPair, SessionSigParams, SessionSigs, WireFormat};
 use sessionsig::time::{to_iso_string, Clock, OffsetDateTime, SystemClock, Timestamp};
 use std::sync::{Arc, RwLock};
@@ -326,6 +327,117 @@ impl SessionManager {
         )
     }
 
+    /// Sign in again, now, granting exactly `requests` with `caveat` on every grant (e.g.
+    /// `max_bytes`, `max_object_bytes`): a session the user narrowed on purpose. Unlike
+    /// [`SessionManager::login`], nothing previously granted is kept and a stored AuthSig is
+    /// never reused, because narrowing must not silently keep wider rights. The AuthSig
+    /// expires at `expiration` exactly, or after [`SessionConfig::auth_sig_ttl`].
+    ///
+    /// Errors: as [`SessionManager::login`]; the core's errors for a caveat it cannot encode.
+    pub async fn login_scoped(
+        &self,
+        requests: &[ResourceAbilityRequest],
+        caveat: Caveat,
+        expiration: Option<OffsetDateTime>,
+    ) -> Result<Login> {
+        if requests.is_empty() {
+            return Err(ClientError::NoRequests);
+        }
+        let now = self.clock.now();
+        let (until, exact) = match expiration {
+            Some(t) => (millis(t), true),
+            None => (millis(now + self.config.auth_sig_ttl), true),
+        };
+        self.check_until(now, until, exact)?;
+        let mut capability = Capability::new();
+        for r in requests {
+            capability.add_lit_grant(&r.resource, r.ability, caveat.clone())?;
+        }
+        let address = self.wallet.address();
+        let mut guard = self.state.lock().await;
+        let loaded = self.loaded_for(&mut guard, address)?;
+        let auth = self
+            .resign(
+                loaded,
+                address,
+                capability,
+                until,
+                exact,
+                now,
+                ResignReason::Requested,
+            )
+            .await?;
+        Ok(Login {
+            auth_sig: auth.auth_sig.clone(),
+            session_public_key: loaded.key.public_hex(),
+            signed: Some(ResignReason::Requested),
+        })
+    }
+
+    /// The session key and the session AuthSig to sign with until `until`, asking the wallet
+    /// only under the re-sign rules (as [`SessionManager::session_sigs_for`]).
+    pub(crate) async fn authorized_key(
+        &self,
+        requests: &[ResourceAbilityRequest],
+        until: OffsetDateTime,
+    ) -> Result<(Arc<SessionKeyPair>, AuthSig)> {
+        let a = self.authorize(requests, until, false).await?;
+        Ok((a.key, a.auth.auth_sig.clone()))
+    }
+
+    /// The stored session as it is — never asking the wallet, whatever it grants — so that
+    /// a narrowed session stays narrow and the node, not the client, judges each request.
+    /// Returns the key, the AuthSig and when it ends.
+    ///
+    /// Errors: [`ClientError::NoSession`] when nothing usable is stored for the wallet or it
+    /// has ended.
+    pub(crate) async fn stored_key(
+        &self,
+    ) -> Result<(Arc<SessionKeyPair>, AuthSig, Option<OffsetDateTime>)> {
+        let address = self.wallet.address();
+        let mut guard = self.state.lock().await;
+        // Always read the store again: `login` may have run in another process.
+        *guard = None;
+        let loaded = self.loaded_for(&mut guard, address)?;
+        let auth = match &loaded.auth {
+            Slot::Checked(a) => a.clone(),
+            Slot::Missing => {
+                return Err(ClientError::NoSession(
+                    "nothing is stored for this wallet".into(),
+                ))
+            }
+            Slot::Unusable(code) => {
+                return Err(ClientError::NoSession(format!(
+                    "the stored AuthSig is unusable ({code})"
+                )))
+            }
+        };
+        if auth.session_key.as_deref() != Some(loaded.key_hex.as_str()) {
+            return Err(ClientError::NoSession(
+                "the stored AuthSig delegates to another session key".into(),
+            ));
+        }
+        if let Some(exp) = auth.expires_at() {
+            if exp <= self.clock.now() {
+                return Err(ClientError::NoSession(format!(
+                    "the session ended at {}",
+                    to_iso_string(exp)
+                )));
+            }
+        }
+        Ok((loaded.key.clone(), auth.auth_sig.clone(), auth.expires_at()))
+    }
+
+    /// The wallet this manager signs for.
+    pub fn wallet(&self) -> &Arc<dyn WalletProvider> {
+        &self.wallet
+    }
+
+    /// The clock this manager decides with.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
     // ------------------------------------------------------------------ internals
 
     fn check_until(&self, now: OffsetDateTime, until: OffsetDateTime, exact: bool) -> Result<()> {
@@ -395,8 +507,23 @@ impl SessionManager {
             }
         };
         let loaded = self.loaded_for(&mut guard, address)?;
+        let base = match &loaded.auth {
+            Slot::Checked(a) if self.config.keep_previous_grants && a.address() == address => {
+                a.capability.as_ref()
+            }
+            _ => None,
+        };
+        let capability = grant_for(requests, self.config.grant, base)?;
         let auth = self
-            .resign(loaded, address, requests, until, exact, now, reason.clone())
+            .resign(
+                loaded,
+                address,
+                capability,
+                until,
+                exact,
+                now,
+                reason.clone(),
+            )
             .await?;
         Ok(Authorized {
             key: loaded.key.clone(),
@@ -492,19 +619,12 @@ impl SessionManager {
         &self,
         loaded: &mut Loaded,
         address: Address,
-        requests: &[ResourceAbilityRequest],
+        capability: Capability,
         until: OffsetDateTime,
         exact: bool,
         now: OffsetDateTime,
         reason: ResignReason,
     ) -> Result<Arc<CheckedAuthSig>> {
-        let base = match &loaded.auth {
-            Slot::Checked(a) if self.config.keep_previous_grants && a.address() == address => {
-                a.capability.as_ref()
-            }
-            _ => None,
-        };
-        let capability = grant_for(requests, self.config.grant, base)?;
         let auth_expiration = if exact {
             until
         } else {
@@ -559,7 +679,7 @@ impl SessionManager {
 
 /// `0x` + 130 lowercase hex, from what a wallet returned (with or without `0x`, any case,
 /// surrounding whitespace).
-fn normalize_signature(sig: &str) -> Result<String> {
+pub(crate) fn normalize_signature(sig: &str) -> Result<String> {
     let s = sig.trim();
     let hex_part = s
         .strip_prefix("0x")

@@ -66,6 +66,14 @@ pub enum ResignReason {
         /// The asked expiration.
         asked: String,
     },
+    /// The user asked for a new sign-in (e.g. to narrow the session to a scope).
+    Requested,
+    /// Not a session at all: the wallet signs a grant to someone else (a share) or a
+    /// revocation; `what` says which, in words.
+    Grant {
+        /// What is being signed, e.g. `a share of /photos/ with 0x…`.
+        what: String,
+    },
 }
 
 impl ResignReason {
@@ -80,6 +88,8 @@ impl ResignReason {
             ResignReason::ExpiringSoon => "expiring_soon",
             ResignReason::NotCovered { .. } => "not_covered",
             ResignReason::ShorterThanRequested { .. } => "shorter_than_requested",
+            ResignReason::Requested => "requested",
+            ResignReason::Grant { .. } => "grant",
         }
     }
 }
@@ -110,6 +120,8 @@ impl fmt::Display for ResignReason {
                 f,
                 "the stored AuthSig expires at {auth_sig_expiration}, before the asked {asked}"
             ),
+            ResignReason::Requested => f.write_str("a new sign-in was asked for"),
+            ResignReason::Grant { what } => write!(f, "signing {what}"),
         }
     }
 }

@@ -1,0 +1,284 @@
+//! The backpack client against three real nodes served in this process on loopback ports,
+//! over one temporary SQLite store: real HTTP, real signatures, the nodes' own refusals.
+
+use sessionsig::lit::LitAbility;
+use sessionsig::time::{Duration, OffsetDateTime};
+use sessionsig::wallet::LocalWallet;
+use sessionsig_client::backpack::{
+    create_share, sign_revocation, BackpackClient, ByteRange, Phase, Progress, PutOptions, Remote,
+    SessionMode, ShareSpec,
+};
+use sessionsig_client::{
+    BoxFuture, MemoryStore, NodeSet, SessionManager, SignRequest, WalletProvider,
+};
+use sessionsig_node::config::NodeConfig;
+use sessionsig_node::Node;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// A wallet that counts its prompts.
+struct Counted(LocalWallet, AtomicUsize);
+
+impl WalletProvider for Counted {
+    fn address(&self) -> sessionsig_client::alloy_primitives::Address {
+        WalletProvider::address(&self.0)
+    }
+    fn sign_siwe<'a>(
+        &'a self,
+        request: &'a SignRequest,
+    ) -> BoxFuture<'a, sessionsig_client::Result<String>> {
+        self.1.fetch_add(1, Ordering::SeqCst);
+        self.0.sign_siwe(request)
+    }
+}
+
+fn wallet(b: u8) -> Arc<Counted> {
+    Arc::new(Counted(
+        LocalWallet::from_bytes(&[b; 32]).expect("wallet"),
+        AtomicUsize::new(0),
+    ))
+}
+
+/// Three nodes on one store; stopped when the sender is dropped.
+async fn nodes(dir: &std::path::Path) -> (Vec<String>, tokio::sync::watch::Sender<bool>) {
+    for _ in 0..5 {
+        let ports: Vec<u16> = (0..3)
+            .map(|_| {
+                std::net::TcpListener::bind("127.0.0.1:0")
+                    .and_then(|l| l.local_addr())
+                    .expect("port")
+                    .port()
+            })
+            .collect();
+        let urls: Vec<String> = ports
+            .iter()
+            .map(|p| format!("http://127.0.0.1:{p}"))
+            .collect();
+        let mut bound = Vec::new();
+        for (u, p) in urls.iter().zip(&ports) {
+            let cfg = NodeConfig {
+                public_url: Some(u.clone()),
+                listen: Some(([127, 0, 0, 1], *p).into()),
+                network: urls.clone(),
+                data_dir: Some(dir.to_owned()),
+                ..NodeConfig::default()
+            };
+            match Node::bind(cfg.resolve(false).expect("settings")).await {
+                Ok(n) => bound.push(n),
+                Err(_) => break,
+            }
+        }
+        if bound.len() < 3 {
+            continue;
+        }
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        for n in bound {
+            let addr = n.local_addr().expect("addr");
+            let mut rx = rx.clone();
+            tokio::spawn(n.serve(async move {
+                let _ = rx.wait_for(|s| *s).await;
+            }));
+            sessionsig_node::network::wait_healthy(addr, std::time::Duration::from_secs(60))
+                .await
+                .expect("healthy");
+        }
+        return (urls, tx);
+    }
+    panic!("no three free ports");
+}
+
+fn client(w: Arc<Counted>, urls: &[String]) -> BackpackClient {
+    let m = SessionManager::new(
+        w,
+        MemoryStore::new(),
+        NodeSet::new(urls.iter().cloned()).expect("nodes"),
+    );
+    BackpackClient::new(Arc::new(m)).expect("client")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_prompt_many_operations_progress_pages_and_ranges() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (urls, _stop) = nodes(dir.path()).await;
+    let alice = wallet(0xa1);
+    let seen: Arc<Mutex<Vec<Progress>>> = Arc::default();
+    let s2 = seen.clone();
+    let c = client(alice.clone(), &urls)
+        .with_page_size(2)
+        .with_progress(Arc::new(move |p| s2.lock().expect("lock").push(p)));
+    let me = c.wallet();
+
+    // A stream of unknown length: buffered, hashed, then sent with its digest.
+    let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    let big = Remote::new(me, "/big.bin").expect("path");
+    let info = c
+        .put_stream(&big, &data[..], &PutOptions::default())
+        .await
+        .expect("put");
+    assert_eq!(info.size, 3_000_000);
+    assert!(info.created);
+    {
+        let p = seen.lock().expect("lock");
+        let up: Vec<&Progress> = p.iter().filter(|x| x.phase == Phase::Uploading).collect();
+        assert_eq!(
+            up.last().map(|x| x.done),
+            Some(3_000_000),
+            "upload reported to the end"
+        );
+        assert!(up.windows(2).all(|w| w[0].done <= w[1].done), "monotonic");
+        assert!(p.iter().any(|x| x.phase == Phase::Hashing));
+    }
+
+    // Five small objects, listed two per page: every page gathered, in order.
+    for i in 0..5 {
+        let r = Remote::new(me, &format!("/notes/{i}.txt")).expect("path");
+        c.at_node(&urls[i % 3])
+            .put_bytes(
+                &r,
+                format!("note {i}").into_bytes().into(),
+                &PutOptions::default(),
+            )
+            .await
+            .expect("put");
+    }
+    let folder = Remote::new(me, "/notes/").expect("folder");
+    let l = c.list(&folder).await.expect("list");
+    let names: Vec<&str> = l.entries.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "/notes/0.txt",
+            "/notes/1.txt",
+            "/notes/2.txt",
+            "/notes/3.txt",
+            "/notes/4.txt"
+        ]
+    );
+
+    // Ranges, whole reads and HEAD at each node.
+    for (i, u) in urls.iter().enumerate() {
+        let r = ByteRange {
+            start: 1_000_000 * i as u64,
+            end: Some(1_000_000 * i as u64 + 4096),
+        };
+        let (got, d) = c.at_node(u).get_bytes(&big, Some(r)).await.expect("range");
+        assert_eq!(got, &data[r.start as usize..r.start as usize + 4096]);
+        assert_eq!(d.node, *u);
+    }
+    let (all, d) = c.get_bytes(&big, None).await.expect("get");
+    assert!(all == data);
+    assert_eq!(d.object.digest, info.digest);
+    assert_eq!(c.head(&big).await.expect("head").etag, info.etag);
+
+    // Delete; then absent.
+    c.delete(&big).await.expect("delete");
+    assert_eq!(c.head(&big).await.expect_err("gone").code(), "not_found");
+    assert_eq!(c.delete(&big).await.expect_err("gone").code(), "not_found");
+
+    // All of that with one wallet prompt.
+    assert_eq!(alice.1.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_share_carried_by_a_session_then_revoked() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (urls, _stop) = nodes(dir.path()).await;
+    let (alice, bob) = (wallet(0xa1), wallet(0xb0));
+    let a = client(alice.clone(), &urls);
+    let photo = Remote::new(a.wallet(), "/photos/a.jpg").expect("path");
+    a.put_bytes(&photo, vec![7u8; 10_000].into(), &PutOptions::default())
+        .await
+        .expect("put");
+    let now = OffsetDateTime::now_utc();
+    let share = create_share(
+        alice.as_ref(),
+        &ShareSpec {
+            folder: Remote::new(a.wallet(), "/photos/").expect("folder"),
+            with: WalletProvider::address(bob.as_ref()),
+            abilities: vec![LitAbility::BackpackRead],
+            max_bytes: Some(15_000),
+            expires: now + Duration::days(2),
+            domain: "localhost".into(),
+        },
+        now,
+    )
+    .await
+    .expect("share");
+    // A share for someone else is refused by the client.
+    assert_eq!(
+        client(wallet(0xc0), &urls)
+            .with_share(share.clone())
+            .expect_err("not for this wallet")
+            .code(),
+        "invalid_share"
+    );
+    let b = client(bob.clone(), &urls)
+        .with_share(share.clone())
+        .expect("share");
+    let (got, _) = b.get_bytes(&photo, None).await.expect("Bob reads");
+    assert_eq!(got, vec![7u8; 10_000]);
+    // 10 000 of 15 000 bytes used: a second whole read does not fit, a small range does.
+    assert_eq!(
+        b.get_bytes(&photo, None).await.expect_err("cap").code(),
+        "quota_exhausted"
+    );
+    let r = ByteRange {
+        start: 0,
+        end: Some(1000),
+    };
+    assert_eq!(
+        b.get_bytes(&photo, Some(r)).await.expect("range").0.len(),
+        1000
+    );
+    // Bob's own wallet signed once, for the shared folder.
+    assert_eq!(bob.1.load(Ordering::SeqCst), 1);
+
+    // Revoked at one node: refused at all.
+    let rev = sign_revocation(alice.as_ref(), &share.target(), OffsetDateTime::now_utc())
+        .await
+        .expect("revocation");
+    a.at_node(&urls[1])
+        .post_revocation(&rev)
+        .await
+        .expect("posted");
+    for u in &urls {
+        assert_eq!(
+            b.at_node(u).head(&photo).await.expect_err("revoked").code(),
+            "revoked",
+            "{u}"
+        );
+    }
+
+    // A narrowed session (StoredOnly) never prompts, and the node judges what it lacks.
+    let m = Arc::new(SessionManager::new(
+        alice.clone(),
+        MemoryStore::new(),
+        NodeSet::new(urls.iter().cloned()).expect("nodes"),
+    ));
+    let before = alice.1.load(Ordering::SeqCst);
+    m.login_scoped(
+        &[Remote::new(a.wallet(), "/photos/")
+            .expect("folder")
+            .request(LitAbility::BackpackRead)
+            .expect("request")],
+        sessionsig::recap::Caveat::new(),
+        Some(OffsetDateTime::now_utc() + Duration::hours(1)),
+    )
+    .await
+    .expect("login");
+    let narrow = BackpackClient::new(m)
+        .expect("client")
+        .with_mode(SessionMode::StoredOnly);
+    narrow.get_bytes(&photo, None).await.expect("read allowed");
+    let e = narrow
+        .put_bytes(&photo, vec![1u8].into(), &PutOptions::default())
+        .await
+        .expect_err("write refused");
+    assert_eq!(e.code(), "capability_not_granted");
+    assert_eq!(e.status(), Some(403));
+    assert_eq!(
+        alice.1.load(Ordering::SeqCst),
+        before + 1,
+        "only the narrowing signed"
+    );
+}
