@@ -254,6 +254,11 @@ export class Session {
     return out;
   }
 
+  /** Where this session is kept: `persistent` (IndexedDB) or `tab` (memory). */
+  get persistence() {
+    return this.store.persistence;
+  }
+
   /** The session public key (64 hex), or null. */
   get sessionKeyHex() {
     return this.stored?.key.publicKeyHex ?? null;

@@ -39,6 +39,7 @@ pub mod redact;
 pub mod routes;
 pub mod server;
 pub mod store;
+pub mod web;
 
 pub use auth::{authorization_value, Authorizer, RequireSessionSig, Session};
 pub use config::{Limits, NodeConfig, Settings};
