@@ -31,6 +31,11 @@ after(async () => {
   await net?.stop();
 });
 
+/** Wait until the app has decided what to show. */
+async function settled(p) {
+  await p.waitForFunction(() => ['signin', 'files'].includes(document.body.dataset.view), null, { timeout: GUARD_MS });
+}
+
 /** SessionSigs made by the page's library with the stored session. */
 async function pageSessionSigs(p, urls, requests, delegations = []) {
   return p.evaluate(
@@ -187,26 +192,35 @@ test('switching the wallet account asks exactly once more', async () => {
 });
 
 test('an expired session asks again', async () => {
-  const before = wallet.prompts;
-  const exp = Date.parse((await pageAuthSig(page)).expiration);
-  const later = await context.newPage();
-  await later.clock.setFixedTime(new Date(exp + 60_000));
-  await later.goto(net.urls[0] + '/');
-  await waitView(later, 'signin');
-  assert.match(await later.textContent('#signin-reason'), /expired/);
-  assert.equal(wallet.prompts, before, 'showing the expiry asks nothing');
-  await later.click('#signin-button');
-  await later.waitForFunction(() => document.body.dataset.view === 'files', null, { timeout: GUARD_MS });
-  assert.equal(wallet.prompts, before + 1);
-  const newest = new SiweMessage(wallet.signed[wallet.signed.length - 1]);
+  // Its own context: a page clock is the context's, and the other tests need the real time.
+  const ctx = await browser.newContext();
+  const w = await installWallet(ctx, KEYS.alice);
+  const p = await ctx.newPage();
+  await p.goto(net.urls[0] + '/');
+  await waitView(p, 'signin');
+  await p.selectOption('#ttl', '3600000');
+  await p.click('#signin-button');
+  await waitView(p, 'files');
+  assert.equal(w.prompts, 1);
+  const exp = Date.parse((await pageAuthSig(p)).expiration);
+  await ctx.clock.setFixedTime(new Date(exp + 60_000));
+  await p.reload();
+  await waitView(p, 'signin');
+  assert.match(await p.textContent('#signin-reason'), /expired/);
+  assert.equal(w.prompts, 1, 'showing the expiry asks nothing');
+  await screenshot(p, 'expired');
+  await p.click('#signin-button');
+  await p.waitForFunction(() => document.body.dataset.view === 'files', null, { timeout: GUARD_MS });
+  assert.equal(w.prompts, 2);
+  const newest = new SiweMessage(w.signed[w.signed.length - 1]);
   assert.ok(Date.parse(newest.issuedAt) >= exp, 'the new AuthSig is issued after the old one expired');
-  await later.close();
+  await ctx.close();
 });
 
 test('sign out erases the key and the AuthSig', async () => {
   const p = await context.newPage();
   await p.goto(net.urls[0] + '/');
-  await waitView(p, 'files').catch(() => {});
+  await settled(p);
   if ((await p.evaluate(() => document.body.dataset.view)) !== 'files') {
     await p.click('#signin-button');
     await waitView(p, 'files');
@@ -263,4 +277,21 @@ test('phone-sized screen', async () => {
   assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px too wide)`);
   await screenshot(p, 'phone');
   await ctx.close();
+});
+
+test('delete: a signed DELETE removes the object, a reload no longer lists it', async () => {
+  await page.goto(net.urls[1] + '/');
+  await settled(page);
+  if ((await page.evaluate(() => document.body.dataset.view)) !== 'files') {
+    await page.click('#signin-button');
+    await waitView(page, 'files');
+  }
+  await page.waitForSelector('tr[data-name="random.bin"]', { timeout: GUARD_MS });
+  await page.click('tr[data-name="random.bin"] button.delete');
+  await page.click('tr[data-name="random.bin"] button.delete');
+  await page.waitForSelector('tr[data-name="random.bin"]', { state: 'detached', timeout: GUARD_MS });
+  await page.reload();
+  await waitView(page, 'files');
+  await page.waitForSelector('tr[data-name="hello.txt"]', { timeout: GUARD_MS });
+  assert.equal(await page.$('tr[data-name="random.bin"]'), null);
 });
