@@ -295,3 +295,47 @@ test('delete: a signed DELETE removes the object, a reload no longer lists it', 
   await page.waitForSelector('tr[data-name="hello.txt"]', { timeout: GUARD_MS });
   assert.equal(await page.$('tr[data-name="random.bin"]'), null);
 });
+
+test('drag and drop uploads', async () => {
+  await page.waitForSelector('#drop', { timeout: GUARD_MS });
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array([1, 2, 3, 4, 5])], 'dropped.bin', { type: 'application/octet-stream' }));
+    document.getElementById('drop').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await page.waitForSelector('tr[data-name="dropped.bin"]', { timeout: GUARD_MS });
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: GUARD_MS }), page.click('tr[data-name="dropped.bin"] a.download')]);
+  assert.deepEqual([...fs.readFileSync(await dl.path())], [1, 2, 3, 4, 5]);
+});
+
+test("the README's library example runs as written in a page of the node: one prompt", async () => {
+  const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## In the browser'));
+  const code = /```js\n([\s\S]*?)```/.exec(section)[1];
+  // A static import is not allowed in an evaluated script: the same import, dynamically.
+  const body = code.replace(/^import \{([^}]*)\} from '([^']*)';/m, 'const {$1} = await import("$2");');
+  assert.notEqual(body, code);
+  const ctx = await browser.newContext();
+  const w = await installWallet(ctx, KEYS.bob);
+  const p = await ctx.newPage();
+  await p.goto(net.urls[0] + '/');
+  await settled(p);
+  await p.evaluate(`(async () => {\n${body}\n})()`);
+  assert.equal(w.prompts, 1);
+  const r = await fetch(`${net.urls[0]}/v1/backpack/${w.address.toLowerCase()}/notes/today.txt`);
+  assert.equal(r.status, 401, 'the object exists only behind a SessionSig');
+  await p.reload();
+  await settled(p);
+  const text = await p.evaluate(async () => {
+    const { Session, Wallet, BackpackClient, backpackResource } = await import('/lib/index.js');
+    const wallet = new Wallet(window.ethereum);
+    const session = await Session.open({ wallet });
+    const me = await wallet.account();
+    const access = { requests: [{ resource: backpackResource(me, '/'), ability: 'backpack/*' }] };
+    const blob = await new BackpackClient(session).get(me, '/notes/today.txt', access);
+    return blob.text();
+  });
+  assert.equal(text, 'hi', 'the README example stored it; a reloaded page reads it without a prompt');
+  assert.equal(w.prompts, 1);
+  await ctx.close();
+});
