@@ -112,14 +112,12 @@ pub fn content_security_policy(nodes: &[String]) -> String {
     for n in nodes {
         let origin = n.trim_end_matches('/');
         let plain = (origin.starts_with("http://") || origin.starts_with("https://"))
-            && origin
-                .split_once("://")
-                .is_some_and(|(_, rest)| {
-                    !rest.is_empty()
-                        && rest
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
-                });
+            && origin.split_once("://").is_some_and(|(_, rest)| {
+                !rest.is_empty()
+                    && rest.bytes().all(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+                    })
+            });
         if plain {
             connect.push(' ');
             connect.push_str(origin);
@@ -154,8 +152,14 @@ async fn serve(asset: &'static Asset, csp: HeaderValue) -> Response {
         HeaderValue::from_static(asset.content_type),
     );
     h.insert(header::CONTENT_SECURITY_POLICY, csp);
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     resp
@@ -186,7 +190,10 @@ mod tests {
             let name = e.unwrap().file_name().into_string().unwrap();
             if name.ends_with(".js") {
                 let path = format!("/lib/{name}");
-                assert!(ASSETS.iter().any(|a| a.path == path), "{path} is not embedded");
+                assert!(
+                    ASSETS.iter().any(|a| a.path == path),
+                    "{path} is not embedded"
+                );
             }
         }
     }
