@@ -40,11 +40,12 @@ function ownGrants(account) {
   return [{ resource: backpackResource(account, '/'), ability: 'backpack/*' }];
 }
 
-/** @param {number} n */
+/** @param {number} n bytes, shown in decimal units as the share form asks them */
 function size(n) {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  if (n < 1000) return `${n} B`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${(n / 1e9).toFixed(1)} GB`;
 }
 
 /** @param {string} p */
@@ -108,6 +109,7 @@ async function showFiles() {
     g.append(div);
   }
   document.body.dataset.view = 'files';
+  $('share-box').hidden = !!p?.shared;
   renderShares();
   renderReceived();
   await listFolder(true);

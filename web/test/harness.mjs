@@ -171,3 +171,17 @@ export function cli(args, { input, env } = {}) {
   const r = spawnSync(BIN, args, { input, env: { ...process.env, ...env }, encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/**
+ * The real Lit SDK's ReCap decoder (`@lit-protocol/auth-helpers` 7.4.0), from the interop
+ * suite's pinned install (`npm ci` in interop/, which scripts/test runs before this suite).
+ */
+export async function litAuthHelpers() {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(path.join(REPO, 'interop/package.json'));
+  try {
+    return require('@lit-protocol/auth-helpers');
+  } catch (e) {
+    throw new Error(`the Lit SDK is not installed: run npm ci in interop/ first (${e.message})`);
+  }
+}
