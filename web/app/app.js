@@ -389,10 +389,34 @@ async function main() {
     $('signin-button').disabled = true;
     return;
   }
-  state.wallet = new Wallet(wallets[0].provider);
-  state.session = await Session.open({ wallet: state.wallet });
-  state.wallet.onAccountsChanged(() => {
-    refreshState().catch(showError);
+  // Several wallets (EIP-6963): the user picks one; the choice lives in this page only.
+  const choose = $('wallets');
+  for (const [i, w] of wallets.entries()) {
+    const o = document.createElement('option');
+    o.value = String(i);
+    o.textContent = w.info.name;
+    choose.append(o);
+  }
+  $('wallet-choice').hidden = wallets.length < 2;
+  /** @type {() => void} */
+  let unsubscribe = () => {};
+  const useWallet = async (/** @type {number} */ i) => {
+    unsubscribe();
+    state.wallet = new Wallet(wallets[i].provider);
+    state.session = await Session.open({ wallet: state.wallet });
+    unsubscribe = state.wallet.onAccountsChanged(() => {
+      refreshState().catch(showError);
+    });
+  };
+  await useWallet(0);
+  choose.addEventListener('change', () => {
+    clearError();
+    useWallet(Number(choose.value))
+      .then(refreshState)
+      .catch((e) => {
+        showSignIn('missing');
+        showError(e);
+      });
   });
   $('signin-button').addEventListener('click', signIn);
   $('signout').addEventListener('click', async () => {
@@ -452,7 +476,10 @@ async function main() {
     }
     await openShare(d);
   });
-  await refreshState();
+  await refreshState().catch((e) => {
+    showSignIn('missing');
+    showError(e);
+  });
 }
 
 main().catch(showError);

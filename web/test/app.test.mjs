@@ -339,3 +339,26 @@ test("the README's library example runs as written in a page of the node: one pr
   assert.equal(w.prompts, 1);
   await ctx.close();
 });
+
+test('several wallets (EIP-6963): the user picks one, and only that one is asked', async () => {
+  const ctx = await browser.newContext();
+  // Announced first: a wallet that refuses everything.
+  await ctx.addInitScript(() => {
+    const provider = { request: async () => Promise.reject(Object.assign(new Error('User rejected'), { code: 4001 })) };
+    const info = { uuid: '5f1e8c1e-0000-4000-8000-000000000002', name: 'Other wallet', icon: 'data:,', rdns: 'other.example' };
+    const announce = () => window.dispatchEvent(new CustomEvent('eip6963:announceProvider', { detail: Object.freeze({ info, provider }) }));
+    window.addEventListener('eip6963:requestProvider', announce);
+  });
+  const w = await installWallet(ctx, KEYS.bob);
+  const p = await ctx.newPage();
+  await p.goto(net.urls[0] + '/');
+  await waitView(p, 'signin');
+  assert.equal(await p.evaluate(() => document.body.dataset.error), 'wallet_rejected', 'the first wallet said no, in words');
+  assert.deepEqual(await p.$$eval('#wallets option', (os) => os.map((o) => o.textContent)), ['Other wallet', 'Test wallet']);
+  await p.selectOption('#wallets', { label: 'Test wallet' });
+  await p.click('#signin-button');
+  await waitView(p, 'files');
+  assert.equal(w.prompts, 1);
+  assert.equal(await p.textContent('#who'), w.address);
+  await ctx.close();
+});
