@@ -362,3 +362,41 @@ test('several wallets (EIP-6963): the user picks one, and only that one is asked
   assert.equal(await p.textContent('#who'), w.address);
   await ctx.close();
 });
+
+test('served from the binary with a strict CSP: inline script and other origins are blocked', async () => {
+  for (const [path, type] of [['/', 'text/html'], ['/app/app.js', 'text/javascript'], ['/lib/session.js', 'text/javascript'], ['/app/style.css', 'text/css']]) {
+    const r = await fetch(net.urls[0] + path);
+    assert.equal(r.status, 200, path);
+    assert.ok(r.headers.get('content-type').startsWith(type), `${path}: ${r.headers.get('content-type')}`);
+    const csp = r.headers.get('content-security-policy');
+    assert.match(csp, /default-src 'self'/);
+    assert.match(csp, /script-src 'self';/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.match(csp, new RegExp(`connect-src 'self' ${net.urls.join(' ')};`));
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+  }
+  const p = await context.newPage();
+  await p.goto(net.urls[0] + '/');
+  await settled(p);
+  const r = await p.evaluate(async () => {
+    const violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective));
+    const s = document.createElement('script');
+    s.textContent = 'window.__inlineRan = true';
+    document.body.append(s);
+    let fetched = 'no';
+    try {
+      await fetch('http://127.0.0.2:9/');
+      fetched = 'yes';
+    } catch {
+      fetched = 'blocked';
+    }
+    await new Promise((r) => setTimeout(r, 0));
+    return { inline: window.__inlineRan === true, fetched, violations };
+  });
+  assert.equal(r.inline, false, 'inline script does not run');
+  assert.equal(r.fetched, 'blocked');
+  assert.ok(r.violations.some((v) => v.startsWith('script-src')), r.violations.join(','));
+  assert.ok(r.violations.some((v) => v.startsWith('connect-src')), r.violations.join(','));
+  await p.close();
+});
