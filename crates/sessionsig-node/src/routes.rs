@@ -236,6 +236,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route(crate::openapi::PATH, get(crate::openapi::serve))
+        .merge(crate::web::router(&state.inner.network))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state.clone());
