@@ -101,6 +101,9 @@ impl User {
     fn new(dir: &Path, name: &str, byte: u8) -> User {
         let key = dir.join(format!("{name}.key"));
         std::fs::write(&key, format!("0x{}\n", hex::encode([byte; 32]))).expect("key");
+        // A wallet key readable by others makes the CLI warn (like ssh): keep it private.
+        std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .expect("chmod");
         User {
             key,
             store: dir.join(format!("{name}-store")),
