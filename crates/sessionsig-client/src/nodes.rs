@@ -289,25 +289,16 @@ pub(crate) fn join_url(base: &str, path: &str) -> String {
     )
 }
 
-/// An absolute `http://` or `https://` URL with a non-empty host and only visible ASCII.
+/// An absolute `http://` or `https://` node URL with a host and no user information, query or
+/// fragment, parsed by the one URL type ([`sessionsig::url::NodeUrl`]). The URL is kept as
+/// written (it becomes the signed `nodeAddress`, which the node compares normalised).
 pub fn check_node_url(url: &str) -> Result<()> {
-    let bad = || ClientError::InvalidNodeUrl(url.chars().take(200).collect());
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(bad)?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if host.is_empty()
-        || host.starts_with(':')
-        || url.len() > 2048
-        || !url
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
-    {
-        return Err(bad());
+    match sessionsig::url::NodeUrl::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),
+        _ => Err(ClientError::InvalidNodeUrl(sessionsig::url::redact_url(
+            url,
+        ))),
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -330,6 +321,9 @@ mod tests {
             "https://:80",
             "https://a b",
             "http://x\"",
+            "https://user:pw@n.example",
+            "https://n.example/?key=1",
+            "wss://n.example",
             "",
         ] {
             assert_eq!(

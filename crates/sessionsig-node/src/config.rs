@@ -94,6 +94,7 @@
 use crate::error::{NodeError, Result};
 use crate::nonce::SECRET_LEN;
 use serde::Deserialize;
+use sessionsig::url::{EndpointUrl, NodeUrl};
 use sessionsig::verify::{AcceptedDomain, NodeIdentity, Policy};
 use sessionsig_rpc::JsonRpcContractWallets;
 use std::collections::BTreeMap;
@@ -736,18 +737,15 @@ fn check_limits(l: &Limits) -> Result<()> {
     Ok(())
 }
 
-/// An absolute `http://` or `https://` URL with a host.
+/// A node URL: `http://` or `https://`, a host, no user information, query or fragment
+/// (parsed by the one URL type, [`NodeUrl`]).
 fn check_url(u: &str) -> Result<()> {
-    let ok = (u.starts_with("http://") || u.starts_with("https://"))
-        && NodeIdentity::new(u).is_ok()
-        && !u.contains(char::is_whitespace);
-    if ok {
-        Ok(())
-    } else {
-        Err(NodeError::Config(format!(
+    match NodeUrl::parse(u) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(()),
+        _ => Err(NodeError::Config(format!(
             "`{}` is not a node URL (e.g. http://127.0.0.1:7470)",
-            u.chars().take(200).collect::<String>()
-        )))
+            crate::redact::redact_url(u)
+        ))),
     }
 }
 
@@ -781,24 +779,15 @@ fn parse_chain_id(text: &str) -> Result<u64> {
         })
 }
 
-/// An absolute `http://` or `https://` URL with a host, no white space or control characters.
-/// The message shows the URL redacted.
+/// An `http://` or `https://` endpoint with a host, parsed by the one URL type
+/// ([`EndpointUrl`]); the message shows the URL redacted.
 fn check_rpc_url(chain_id: u64, url: &str) -> Result<()> {
-    let host = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))
-        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""))
-        .map(|authority| authority.rsplit('@').next().unwrap_or(""));
-    let ok = host.is_some_and(|h| !h.is_empty() && !h.starts_with(':'))
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-    if ok {
-        Ok(())
-    } else {
-        Err(NodeError::Config(format!(
+    EndpointUrl::parse(url).map(|_| ()).map_err(|_| {
+        NodeError::Config(format!(
             "contract_wallets.rpc.\"{chain_id}\": `{}` is not an http:// or https:// URL with a host",
             crate::redact::redact_url(url)
-        )))
-    }
+        ))
+    })
 }
 
 /// `127.0.0.1:7470` → that socket address; `[::1]:7470` too; a host name → none.

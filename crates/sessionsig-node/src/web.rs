@@ -12,6 +12,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use sessionsig::url::NodeUrl;
 
 /// One embedded file.
 struct Asset {
@@ -105,22 +106,16 @@ const ASSETS: &[Asset] = &[
 ];
 
 /// The Content-Security-Policy for a network of `nodes` (their URLs): `connect-src` lists
-/// this origin and each node whose URL is a plain `http(s)://host[:port]` origin; anything
-/// else in the list is left out rather than trusted.
+/// this origin and the origin of each node URL that parses (the one URL type, [`NodeUrl`])
+/// as `http(s)`; anything else in the list is left out rather than trusted.
 pub fn content_security_policy(nodes: &[String]) -> String {
     let mut connect = String::from("'self'");
     for n in nodes {
-        let origin = n.trim_end_matches('/');
-        let plain = (origin.starts_with("http://") || origin.starts_with("https://"))
-            && origin.split_once("://").is_some_and(|(_, rest)| {
-                !rest.is_empty()
-                    && rest.bytes().all(|b| {
-                        b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
-                    })
-            });
-        if plain {
-            connect.push(' ');
-            connect.push_str(origin);
+        if let Ok(url) = NodeUrl::parse(n) {
+            if matches!(url.scheme(), "http" | "https") {
+                connect.push(' ');
+                connect.push_str(&url.origin());
+            }
         }
     }
     format!(
@@ -175,8 +170,13 @@ mod tests {
             "http://127.0.0.1:7470".into(),
             "https://node.example:443/".into(),
             "http://evil; script-src *".into(),
+            "https://user:pw@evil2.example".into(),
+            "https://gw.example/lit/node1".into(),
         ]);
-        assert!(csp.contains("connect-src 'self' http://127.0.0.1:7470 https://node.example:443;"));
+        assert!(csp.contains(
+            "connect-src 'self' http://127.0.0.1:7470 https://node.example https://gw.example;"
+        ));
+        assert!(!csp.contains("evil2") && !csp.contains("pw"));
         assert!(!csp.contains("evil"));
         assert!(csp.contains("script-src 'self';"));
         assert!(csp.contains("frame-ancestors 'none'"));

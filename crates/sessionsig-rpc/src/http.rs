@@ -353,20 +353,18 @@ fn check_size(signature: &[u8]) -> Result<(), RpcError> {
     Ok(())
 }
 
+/// An `http://` or `https://` endpoint with a host, parsed by the one URL type
+/// ([`sessionsig::url::EndpointUrl`]).
 fn check_url(chain_id: u64, url: &str) -> Result<(), RpcError> {
-    let bad = |reason: &str| RpcError::InvalidUrl {
-        chain_id,
-        reason: reason.into(),
-    };
-    let uri: ureq::http::Uri = url.parse().map_err(|_| bad("not a URL"))?;
-    match uri.scheme_str() {
-        Some("http" | "https") => {}
-        _ => return Err(bad("the scheme must be http or https")),
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        return Err(bad("no host"));
-    }
-    Ok(())
+    sessionsig::url::EndpointUrl::parse(url)
+        .map(|_| ())
+        .map_err(|e| RpcError::InvalidUrl {
+            chain_id,
+            reason: match e {
+                sessionsig::error::Error::InvalidUrl { reason, .. } => reason.into(),
+                _ => "not a URL".into(),
+            },
+        })
 }
 
 /// A node's way of saying "the call reverted": geth and most others answer code 3

@@ -184,6 +184,15 @@ pub enum Error {
     /// A node URL (this node's, or one to sign for) has no usable `host[:port]`.
     #[error("invalid node URL `{0}`: expected e.g. https://127.0.0.1:7470")]
     InvalidNodeUrl(String),
+    /// A configured endpoint URL (e.g. a JSON-RPC provider) is not an absolute `http`/`https`
+    /// URL with a host; `url` is shown redacted.
+    #[error("invalid URL `{url}`: {reason}")]
+    InvalidUrl {
+        /// The URL as written, redacted.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// No AuthSig in `capabilities` delegates to this session key (step 5).
     #[error("no session AuthSig delegates to session key {0}")]
     MissingSessionAuthSig(String),
@@ -328,6 +337,7 @@ impl Error {
             Error::LifetimeTooLong { .. } => "lifetime_too_long",
             Error::WrongNode { .. } => "wrong_node",
             Error::InvalidNodeUrl(_) => "invalid_node_url",
+            Error::InvalidUrl { .. } => "invalid_url",
             Error::MissingSessionAuthSig(_) => "missing_session_auth_sig",
             Error::AuthSigWrongSessionKey { .. } => "auth_sig_wrong_session_key",
             Error::CapabilityNotGranted(_) => "capability_not_granted",
@@ -388,6 +398,7 @@ impl Error {
             Error::LifetimeTooLong { .. } => ErrorKind::Unauthenticated,
             Error::WrongNode { .. } => ErrorKind::Unauthenticated,
             Error::InvalidNodeUrl(_) => ErrorKind::Config,
+            Error::InvalidUrl { .. } => ErrorKind::Config,
             Error::MissingSessionAuthSig(_) => ErrorKind::Unauthenticated,
             Error::AuthSigWrongSessionKey { .. } => ErrorKind::Unauthenticated,
             Error::CapabilityNotGranted(_) => ErrorKind::Forbidden,
@@ -563,6 +574,10 @@ mod tests {
             Error::SiweDomainNotAccepted(String::new()),
             Error::SiweChainNotAccepted(0),
             Error::InvalidAcceptedDomain(String::new()),
+            Error::InvalidUrl {
+                url: String::new(),
+                reason: "",
+            },
         ]
     }
 
@@ -622,6 +637,7 @@ mod tests {
             Error::SiweDomainNotAccepted(_) => 51,
             Error::SiweChainNotAccepted(_) => 52,
             Error::InvalidAcceptedDomain(_) => 53,
+            Error::InvalidUrl { .. } => 54,
         }
     }
 
@@ -682,6 +698,7 @@ mod tests {
             ("siwe_domain_not_accepted", ErrorKind::Unauthenticated),
             ("siwe_chain_not_accepted", ErrorKind::Unauthenticated),
             ("invalid_accepted_domain", ErrorKind::Config),
+            ("invalid_url", ErrorKind::Config),
         ];
         let all = every_variant();
         assert_eq!(all.len(), table.len());

@@ -84,6 +84,7 @@ pub mod recap;
 pub mod session;
 pub mod siwe;
 pub mod time;
+pub mod url;
 pub mod verify;
 pub mod wallet;
 

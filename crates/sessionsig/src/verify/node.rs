@@ -6,8 +6,14 @@
 //! another scheme (`ws://` for an `http://` node), a path this node does not serve, a query,
 //! a fragment or user information does not name this node: a SessionSig is bound to one
 //! node endpoint, as the Lit SDK writes it (`https://host:port`, the node's URL itself).
+//!
+//! The node's own URL is parsed once, as a [`NodeUrl`] (the one URL type). The `nodeAddress`
+//! of each signed message is compared against it by [`NodeIdentity::matches`] without
+//! parsing it into a URL: that runs on every verification and allocates nothing, and it only
+//! has to decide "is this exactly our endpoint", for which anything unusual is a "no".
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::url::NodeUrl;
 
 /// The identity a node compares `nodeAddress` against: its public URL, normalised.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,15 +30,15 @@ impl NodeIdentity {
     /// The identity of the node whose public URL is `url` (e.g. `https://127.0.0.1:7470`):
     /// an `http`, `https`, `ws` or `wss` URL with a host, without query or fragment.
     pub fn new(url: &str) -> Result<Self> {
-        let p = split(url).ok_or_else(|| Error::InvalidNodeUrl(url.chars().take(200).collect()))?;
-        let host = canonical_host(p.host).to_ascii_lowercase();
+        let parsed = NodeUrl::parse(url)?;
+        let host = canonical_host(parsed.host()).to_ascii_lowercase();
         Ok(NodeIdentity {
             url: url.to_owned(),
-            scheme: p.scheme.to_ascii_lowercase(),
-            host_port: format!("{host}:{}", p.port),
+            scheme: parsed.scheme().to_owned(),
+            host_port: format!("{host}:{}", parsed.port()),
             host,
-            port: p.port,
-            path: p.path.to_owned(),
+            port: parsed.port(),
+            path: parsed.path_trimmed().to_owned(),
         })
     }
 
