@@ -146,7 +146,7 @@ async fn start_nodes(dir: &Path) -> Result<Nodes, String> {
                 listen: Some(SocketAddr::from(([127, 0, 0, 1], *port))),
                 network: urls.clone(),
                 data_dir: Some(dir.to_owned()),
-                store: Some(format!("sqlite://{}", dir.join("sessionsig.db").display())),
+                store: Some(format!("sqlite://{}", dir.join("sessionsig.db").display()).into()),
                 ..NodeConfig::default()
             };
             let settings = cfg.resolve(false).map_err(|e| e.to_string())?;

@@ -9,7 +9,6 @@
 use crate::config::NodeConfig;
 use crate::error::{NodeError, Result};
 use crate::network::{Network, NetworkOptions, DEFAULT_BASE_PORT};
-use crate::redact::redact_url;
 use crate::server::{runtime, Node, ShutdownSignals};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -335,7 +334,7 @@ pub fn run_node(a: NodeArgs) -> Result<ExitCode> {
         c.data_dir = a.data_dir.clone();
     }
     if a.store.is_some() {
-        c.store = a.store.clone();
+        c.store = a.store.clone().map(Into::into);
     }
     if !a.network.is_empty() {
         c.network = a.network.clone();
@@ -350,7 +349,7 @@ pub fn run_node(a: NodeArgs) -> Result<ExitCode> {
         let signals = ShutdownSignals::install()?;
         let verify = settings.verify;
         let url = settings.public_url.clone();
-        let store = redact_url(&settings.store);
+        let store = settings.store.to_string();
         let contract_wallets = settings.contract_wallets.as_ref().map(|c| c.describe());
         let node = Node::bind(settings).await?;
         let addr = node.local_addr()?;
@@ -519,7 +518,7 @@ mod tests {
             .contract_wallets
             .rpc
             .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .map(|(k, v)| (k.as_str(), v.expose()))
             .collect();
         assert_eq!(
             rpc,

@@ -102,7 +102,7 @@ impl Network {
             cfg.listen = None;
             cfg.network = urls.clone();
             cfg.data_dir = Some(data_dir.clone());
-            cfg.store = Some(store.clone());
+            cfg.store = Some(store.clone().into());
             let settings = cfg.resolve(opts.insecure_no_verify)?;
             contract_wallets = settings.contract_wallets.as_ref().map(|c| c.describe());
             let node = match &shared_memory {

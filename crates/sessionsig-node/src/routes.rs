@@ -122,7 +122,7 @@ impl AppState {
             verifier = verifier.with_contract_wallets(c.clone());
         }
         let metrics = Arc::new(Metrics::new());
-        let nonce = NonceKey::new(*settings.network_secret, settings.nonce_ttl);
+        let nonce = NonceKey::new(**settings.network_secret, settings.nonce_ttl);
         let mut auth = Authorizer::new(Arc::new(verifier))
             .with_metrics(metrics.clone())
             .with_max_json_depth(settings.limits.max_json_depth);

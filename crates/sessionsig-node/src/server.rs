@@ -42,9 +42,10 @@ impl Node {
     pub async fn bind(settings: Settings) -> Result<Node> {
         let url = settings.store.clone();
         let schema = settings.store_schema.clone();
-        let stores = tokio::task::spawn_blocking(move || Stores::open(&url, schema.as_deref()))
-            .await
-            .map_err(|e| NodeError::Internal(format!("opening the store: {e}")))??;
+        let stores =
+            tokio::task::spawn_blocking(move || Stores::open(url.expose(), schema.as_deref()))
+                .await
+                .map_err(|e| NodeError::Internal(format!("opening the store: {e}")))??;
         Self::bind_with(settings, stores, Arc::new(SystemClock)).await
     }
 

@@ -140,7 +140,7 @@ async fn handshake_is_what_the_client_expects_and_its_nonce_checks_out() {
     assert_eq!(h.nodes, nodes());
     assert_eq!(h.node_version, env!("CARGO_PKG_VERSION"));
     // Stateless: any holder of the network secret checks it, nothing was stored.
-    let key = NonceKey::new(*a.settings.network_secret, a.settings.nonce_ttl);
+    let key = NonceKey::new(**a.settings.network_secret, a.settings.nonce_ttl);
     let issued = key.issued_at(&h.nonce).expect("our nonce");
     assert!((SystemClock.now() - issued).whole_seconds().abs() <= 2);
     assert_eq!(h.nonce_expires_at, issued + a.settings.nonce_ttl);

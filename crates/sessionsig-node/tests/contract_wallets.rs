@@ -122,7 +122,7 @@ impl TestChain {
 fn rpc(c: &mut NodeConfig, url: &str) {
     c.contract_wallets
         .rpc
-        .insert(CHAIN_ID.to_string(), url.to_owned());
+        .insert(CHAIN_ID.to_string(), url.into());
 }
 
 /// A node served in process on a loopback port (see [`start_with`]).

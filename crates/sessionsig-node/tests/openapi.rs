@@ -44,7 +44,7 @@ async fn sqlite_node() -> (
     };
     let settings = c.resolve(false).expect("settings");
     assert!(
-        settings.store.starts_with("sqlite://"),
+        settings.store.expose().starts_with("sqlite://"),
         "{}",
         settings.store
     );
