@@ -2,8 +2,8 @@
 //!
 //! | method | path | what |
 //! |---|---|---|
-//! | `GET` | `/v1/handshake` | `{"nodeUrl","nodeVersion","nodes","nonce","nonceExpiresAt","requireNetworkNonce"}`: this node, the network, a fresh stateless nonce |
-//! | `POST` | `/v1/authorize` | body `{"sessionSig": <SessionSig object>, "resource": "lit-pkp://*", "ability": "pkp-signing"}` → 200 verified session JSON, or 401/403/503 `{code,error}`. `resource`/`ability` go together; without them the SessionSig is checked as a whole |
+//! | `GET` | `/v1/handshake` | [`HandshakeBody`] `{"nodeUrl","nodeVersion","nodes","nonce","nonceExpiresAt","requireNetworkNonce"[,"nonceMaxAgeSecs"]}`: this node, the network, a fresh stateless nonce (and, when nonces are required, how old one may be at use) |
+//! | `POST` | `/v1/authorize` | body ([`AuthorizeRequest`]) `{"sessionSig": <SessionSig object>, "resource": "lit-pkp://*", "ability": "pkp-signing"}` → 200 verified session JSON, or 401/403/503 `{code,error}`. `resource`/`ability` go together; without them the SessionSig is checked as a whole |
 //! | `GET` | `/v1/session` | behind [`RequireSessionSig`]: the verified session of the `Authorization: SessionSig …` header |
 //! | `POST` | `/v1/revocations` | body: a signed revocation (an AuthSig whose SIWE URI is `lit:revocation:<target>`) → 201 (new) / 200 (known) `{"id","issuer","revokedAt","hash"}`; per client address at most `revocation_burst` at once and `revocation_rate_per_minute` more per minute across every node sharing the store, beyond `429 rate_limited` with `Retry-After` ([`crate::rate_limit`]) |
 //! | `GET` | `/v1/revocations/{id}[?grantedBy=0x…]` | `id` = `session-key:<hex>` or `auth-sig:0x<hash>` → 200 `{"id","note","revocations":[{"issuer","revokedAt","revocation","takesEffectOn"}]}` or 404 when nobody revoked it. A revocation only takes effect on grants its issuer signed; with `grantedBy` (the wallet that granted the target) the answer adds `"grantedBy"`, `"revoked": true/false` (200 either way) and `"effective"` per revocation |
@@ -36,12 +36,12 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::{json, Value};
 use sessionsig::auth_sig::{AuthSig, AuthSigPolicy, ContractWalletVerifier};
 use sessionsig::lit::{LitAbility, LitResource};
 use sessionsig::time::{to_iso_string, Clock};
 use sessionsig::verify::{AuthSigCache, Request, RevocationTarget, UnverifiedSessionSig, Verifier};
+use sessionsig::wire::{AuthorizeRequest, HandshakeBody};
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -383,28 +383,27 @@ fn no_store(mut r: Response) -> Response {
 async fn handshake(State(st): State<AppState>) -> Result<Response> {
     let now = st.inner.clock.now();
     let n = st.inner.nonce.issue(now)?;
+    let require = st.inner.require_network_nonce;
     Ok(no_store(
-        Json(json!({
-            "nodeUrl": st.inner.public_url,
-            "nodeVersion": NODE_VERSION,
-            "nodes": st.inner.network,
-            "nonce": n.value,
-            "nonceExpiresAt": to_iso_string(n.expires_at),
-            "requireNetworkNonce": st.inner.require_network_nonce,
-        }))
+        Json(HandshakeBody {
+            node_url: st.inner.public_url.clone(),
+            node_version: NODE_VERSION.to_owned(),
+            nodes: st.inner.network.clone(),
+            nonce: n.value,
+            nonce_expires_at: to_iso_string(n.expires_at),
+            require_network_nonce: require,
+            nonce_max_age_secs: st
+                .inner
+                .auth
+                .network_nonce()
+                .map(|(_, max_age)| u64::try_from(max_age.whole_seconds()).unwrap_or(0)),
+        })
         .into_response(),
     ))
 }
 
-/// `POST /v1/authorize` body.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AuthorizeBody<'a> {
-    #[serde(rename = "sessionSig", borrow)]
-    session_sig: &'a serde_json::value::RawValue,
-    resource: Option<String>,
-    ability: Option<String>,
-}
+/// `POST /v1/authorize` body: the shared wire type, reading the SessionSig as raw JSON.
+type AuthorizeBody<'a> = AuthorizeRequest<&'a serde_json::value::RawValue>;
 
 /// The operation named by `resource` + `ability` (both or neither).
 pub fn operation(resource: Option<&str>, ability: Option<&str>) -> Result<Request> {
