@@ -504,7 +504,7 @@ async fn post_revocation_inner(st: &AppState, headers: &HeaderMap, body: Body) -
         }
         let keep_until = horizon.and_then(|h| now.checked_add(h));
         let (record, new) = log.record(&v, &signed, now, keep_until)?;
-        Ok((record, new, v.hash))
+        Ok((record, new, v.hash()))
     })
     .await
     .map_err(|e| NodeError::Internal(format!("revocation task: {e}")))??;

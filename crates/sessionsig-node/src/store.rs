@@ -173,10 +173,11 @@ impl RevocationLog for MemoryStore {
             .log
             .lock()
             .map_err(|_| sessionsig::Error::Store("revocation log lock poisoned".into()))?;
-        self.revocations.revoke(&verified.target, verified.issuer)?;
+        self.revocations
+            .revoke(verified.target(), verified.issuer())?;
         if let Some((r, until)) = log
             .iter_mut()
-            .find(|(r, _)| r.target == verified.target && r.issuer == verified.issuer)
+            .find(|(r, _)| &r.target == verified.target() && r.issuer == verified.issuer())
         {
             *until = match (*until, keep_until) {
                 (Some(a), Some(b)) => Some(a.max(b)),
@@ -185,8 +186,8 @@ impl RevocationLog for MemoryStore {
             return Ok((r.clone(), false));
         }
         let r = RevocationRecord {
-            target: verified.target.clone(),
-            issuer: verified.issuer,
+            target: verified.target().clone(),
+            issuer: verified.issuer(),
             revoked_at: at,
             revocation: Some(signed.clone()),
         };
@@ -313,11 +314,11 @@ mod sql {
         ) -> sessionsig::Result<(RevocationRecord, bool)> {
             let store = &self.0;
             let mine = |v: Vec<sessionsig_store::RevocationRecord>| {
-                v.into_iter().find(|r| r.issuer == verified.issuer)
+                v.into_iter().find(|r| r.issuer == verified.issuer())
             };
-            let before = mine(store.get_revocations(&verified.target)?);
+            let before = mine(store.get_revocations(&verified.target())?);
             store.record_revocation_until(verified, signed, keep_until)?;
-            let after = mine(store.get_revocations(&verified.target)?).ok_or_else(|| {
+            let after = mine(store.get_revocations(&verified.target())?).ok_or_else(|| {
                 sessionsig::Error::Store("a recorded revocation cannot be read back".into())
             })?;
             Ok((convert(after), before.is_none()))

@@ -353,7 +353,11 @@ impl SqlStore {
         revocation: &VerifiedRevocation,
         auth_sig: &AuthSig,
     ) -> Result<()> {
-        self.revoke_with_record(&revocation.target, revocation.issuer, &auth_sig.to_json())
+        self.revoke_with_record(
+            revocation.target(),
+            revocation.issuer(),
+            &auth_sig.to_json(),
+        )
     }
 
     /// Record a verified revocation with its AuthSig, kept until `keep_until` (then
@@ -366,7 +370,7 @@ impl SqlStore {
         auth_sig: &AuthSig,
         keep_until: Option<OffsetDateTime>,
     ) -> Result<()> {
-        let (t, i) = (revocation.target.id(), issuer_text(revocation.issuer));
+        let (t, i) = (revocation.target().id(), issuer_text(revocation.issuer()));
         let json = auth_sig.to_json();
         let until = keep_until.map(|k| k.unix_timestamp());
         match &*self.backend {
