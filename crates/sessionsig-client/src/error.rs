@@ -103,8 +103,8 @@ pub enum ClientError {
         message: String,
     },
     /// The network requires its own nonce in session AuthSigs (`requireNetworkNonce`) and no
-    /// fresh one is known: run a handshake ([`SessionManager::refresh_nodes`]
-    /// (crate::SessionManager::refresh_nodes)) before signing.
+    /// fresh one is known: run a handshake
+    /// ([`refresh_nodes`](crate::SessionManager::refresh_nodes)) before signing.
     #[error("the network requires a fresh nonce from its handshake and none is known: {0}")]
     NoNetworkNonce(String),
     /// A node did not answer within the timeout.

@@ -83,9 +83,9 @@ pub struct RevocationParams {
 }
 
 /// A revocation whose signature checked out. Only verification makes one
-/// ([`AuthSig::verify_revocation`], [`Verifier::verify_revocation`]
-/// (crate::verify::Verifier::verify_revocation)): its fields are private to this crate, so a store that
-/// records one records a checked revocation.
+/// ([`AuthSig::verify_revocation`],
+/// [`Verifier::verify_revocation`](crate::verify::Verifier::verify_revocation)): its fields are
+/// private to this crate, so a store that records one records a checked revocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedRevocation {
     /// The wallet that signed it.
