@@ -203,8 +203,8 @@ impl SessionManager {
 
     /// Ask the seeds for the network (see [`NodeSet::handshake`]) and use it. The manager
     /// remembers the seeds: when the network requires its own nonce (`requireNetworkNonce`)
-    /// and the wallet must sign after the handshake's nonce expired, it asks them again
-    /// first.
+    /// and the wallet must sign after the handshake's nonce expired, it asks them again for a
+    /// fresh nonce first (keeping the node list in use).
     ///
     /// Errors: [`ClientError::Handshake`], [`ClientError::Timeout`].
     pub async fn refresh_nodes<S: AsRef<str>>(
@@ -247,8 +247,19 @@ impl SessionManager {
                 "the node set was not found by a handshake this manager can repeat".into(),
             ));
         };
-        self.refresh_nodes(&seeds.client, &seeds.urls, seeds.timeout)
-            .await?;
+        // Only the nonce (and the network's rule) is taken: the node list stays the one in
+        // use, which the caller may have set after the first handshake.
+        let (_, hs) = NodeSet::handshake(&seeds.client, &seeds.urls, seeds.timeout).await?;
+        let mut set = (*self.nodes())
+            .clone()
+            .with_nonce(crate::nodes::NetworkNonce {
+                value: hs.nonce,
+                expires_at: hs.nonce_expires_at,
+            });
+        if let Some(rule) = hs.nonce_rule {
+            set = set.with_nonce_rule(rule);
+        }
+        self.set_nodes(set);
         self.nodes()
             .fresh_nonce(self.clock.now())
             .map(str::to_owned)

@@ -10,7 +10,7 @@
 //! |---|---|
 //! | [`HandshakeBody`] | `GET /v1/handshake` answer |
 //! | [`AuthorizeRequest`] | `POST /v1/authorize` request |
-//! | [`ErrorBody`] | every refusal (`4xx`/`5xx`) |
+//! | [`ErrorBody`] | every refusal (`4xx`/`5xx`), the backpack's included |
 //!
 //! The types carry the wire form (strings as sent); the reader checks them (URLs, timestamps)
 //! where it needs the checked values.
@@ -80,7 +80,8 @@ pub struct AuthorizeRequest<S> {
 pub struct ErrorBody {
     /// The stable error code (`nonce_invalid`, `session_sig_expired`, …).
     pub code: String,
-    /// What went wrong, in words.
+    /// What went wrong, in words (a reader takes an absent one as empty).
+    #[serde(default)]
     pub error: String,
 }
 
