@@ -159,7 +159,10 @@ impl IntoResponse for Refusal {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut r = (
             status,
-            axum::Json(json!({"code": self.code, "error": self.message})),
+            axum::Json(sessionsig::wire::ErrorBody {
+                code: self.code.to_string(),
+                error: self.message,
+            }),
         )
             .into_response();
         if status == StatusCode::UNAUTHORIZED {

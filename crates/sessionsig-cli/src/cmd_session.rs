@@ -214,12 +214,16 @@ fn login(a: LoginArgs) -> CliResult<ExitCode> {
                 .refresh_nodes(&client, &[seed], std::time::Duration::from_secs(10))
                 .await?;
             if nodes_given {
-                // Explicit --node wins over the handshake's list; keep its nonce.
+                // Explicit --node wins over the handshake's list; keep its nonce, and the
+                // network's nonce rule (a network requiring its nonce refuses others).
                 let mut set = NodeSet::new(a.nodes.iter().cloned())?;
                 set = set.with_nonce(sessionsig_client::NetworkNonce {
                     value: hs.nonce,
                     expires_at: hs.nonce_expires_at,
                 });
+                if let Some(rule) = hs.nonce_rule {
+                    set = set.with_nonce_rule(rule);
+                }
                 manager.set_nodes(set);
             }
         }

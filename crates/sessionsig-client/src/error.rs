@@ -88,6 +88,25 @@ pub enum ClientError {
         /// What failed.
         reason: String,
     },
+    /// A node refused the request with its own error body (the shared
+    /// [`ErrorBody`](sessionsig::wire::ErrorBody)): `code` is the node's stable code
+    /// (`nonce_invalid`, `session_sig_expired`, …).
+    #[error("node {node} refused ({status} {code}): {message}")]
+    NodeRefused {
+        /// The node URL.
+        node: String,
+        /// The HTTP status.
+        status: u16,
+        /// The node's stable error code.
+        code: String,
+        /// The node's message.
+        message: String,
+    },
+    /// The network requires its own nonce in session AuthSigs (`requireNetworkNonce`) and no
+    /// fresh one is known: run a handshake
+    /// ([`refresh_nodes`](crate::SessionManager::refresh_nodes)) before signing.
+    #[error("the network requires a fresh nonce from its handshake and none is known: {0}")]
+    NoNetworkNonce(String),
     /// A node did not answer within the timeout.
     #[error("node {node} did not answer within {millis} ms")]
     Timeout {
@@ -108,11 +127,41 @@ pub enum ClientError {
         /// Successes required.
         needed: usize,
         /// Every failure seen, one per node.
-        failures: Vec<crate::http::NodeFailure>,
+        failures: Vec<NodeFailure>,
     },
 }
 
-fn first_failure(failures: &[crate::http::NodeFailure]) -> String {
+/// One node's failure in a fan-out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeFailure {
+    /// The node URL.
+    pub node: String,
+    /// The stable code of the failure ([`ClientError::code`]: `http`, `timeout`,
+    /// `node_refused`, …).
+    pub code: &'static str,
+    /// The node's own error code when it refused with its error body
+    /// ([`ClientError::NodeRefused`]).
+    pub node_code: Option<String>,
+    /// What happened.
+    pub message: String,
+}
+
+impl NodeFailure {
+    /// The failure of `node` with `error`.
+    pub fn new(node: String, error: &ClientError) -> Self {
+        NodeFailure {
+            node,
+            code: error.code(),
+            node_code: match error {
+                ClientError::NodeRefused { code, .. } => Some(code.clone()),
+                _ => None,
+            },
+            message: error.to_string(),
+        }
+    }
+}
+
+fn first_failure(failures: &[NodeFailure]) -> String {
     failures
         .first()
         .map(|f| format!(" (first: {})", f.message))
@@ -140,6 +189,8 @@ impl ClientError {
             ClientError::InvalidNodeUrl(_) => "invalid_node_url",
             ClientError::Handshake(_) => "handshake_failed",
             ClientError::Http { .. } => "http",
+            ClientError::NodeRefused { .. } => "node_refused",
+            ClientError::NoNetworkNonce(_) => "no_network_nonce",
             ClientError::Timeout { .. } => "timeout",
             ClientError::ThresholdNotReached { .. } => "threshold_not_reached",
         }
@@ -186,6 +237,13 @@ mod tests {
                 node: String::new(),
                 millis: 1,
             },
+            ClientError::NodeRefused {
+                node: String::new(),
+                status: 401,
+                code: String::new(),
+                message: String::new(),
+            },
+            ClientError::NoNetworkNonce(String::new()),
             ClientError::ThresholdNotReached {
                 successes: 0,
                 needed: 1,

@@ -7,10 +7,13 @@
 //! [`ClientError::ThresholdNotReached`] as soon as too many nodes have failed for the threshold
 //! to be reachable. Each node's exchange is bounded by the timeout.
 
+pub use crate::error::NodeFailure;
 use crate::error::{ClientError, Result};
-use crate::nodes::{describe_reqwest, join_url, read_limited};
+use crate::transport::{describe_reqwest, join_url, read_limited, refusal};
 use serde_json::{Map, Value};
-use sessionsig::session::SessionSigs;
+use sessionsig::lit::{LitAbility, LitResource};
+use sessionsig::session::{SessionSig, SessionSigs};
+use sessionsig::wire::{AuthorizeRequest, AUTHORIZE_PATH};
 use std::time::Duration;
 use tokio::task::JoinSet;
 
@@ -57,17 +60,6 @@ pub struct NodeReply {
     pub status: u16,
     /// The JSON body (`null` for an empty body).
     pub body: Value,
-}
-
-/// One node's failure.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeFailure {
-    /// The node URL.
-    pub node: String,
-    /// The stable code of the failure ([`ClientError::code`]: `http`, `timeout`, …).
-    pub code: &'static str,
-    /// What happened.
-    pub message: String,
 }
 
 /// The answers gathered by a fan-out that reached its threshold.
@@ -162,16 +154,14 @@ impl FanOut {
         while let Some(joined) = set.join_next().await {
             match joined {
                 Ok((_, Ok(reply))) => out.replies.push(reply),
-                Ok((node, Err(e))) => out.failures.push(NodeFailure {
-                    node,
-                    code: e.code(),
-                    message: e.to_string(),
-                }),
-                Err(e) => out.failures.push(NodeFailure {
-                    node: String::new(),
-                    code: "http",
-                    message: format!("request task failed: {e}"),
-                }),
+                Ok((node, Err(e))) => out.failures.push(NodeFailure::new(node, &e)),
+                Err(e) => out.failures.push(NodeFailure::new(
+                    String::new(),
+                    &ClientError::Http {
+                        node: String::new(),
+                        reason: format!("request task failed: {e}"),
+                    },
+                )),
             }
             if out.replies.len() >= needed {
                 // Dropping the set cancels the requests still in flight.
@@ -190,6 +180,36 @@ impl FanOut {
             needed,
             failures: out.failures,
         })
+    }
+}
+
+/// Ask one node whether `sig` (the SessionSig made for `node`) is valid there, optionally for
+/// one operation: `POST <node>/v1/authorize` with the shared
+/// [`AuthorizeRequest`] body. Returns the node's answer (the verified session's JSON).
+///
+/// Errors: [`ClientError::NodeRefused`] with the node's code when it refuses (for example
+/// `nonce_invalid` when the network requires its nonce), [`ClientError::Http`],
+/// [`ClientError::Timeout`].
+pub async fn authorize(
+    client: &reqwest::Client,
+    node: &str,
+    sig: &SessionSig,
+    operation: Option<(&LitResource, LitAbility)>,
+    timeout: Duration,
+) -> Result<NodeReply> {
+    let body = AuthorizeRequest {
+        session_sig: sig,
+        resource: operation.map(|(r, _)| r.to_string()),
+        ability: operation.map(|(_, a)| a.as_str().to_owned()),
+    };
+    let bytes = serde_json::to_vec(&body).map_err(sessionsig::Error::from)?;
+    let url = join_url(node, AUTHORIZE_PATH);
+    match tokio::time::timeout(timeout, post_one(client, &url, node, bytes)).await {
+        Ok(r) => r,
+        Err(_) => Err(ClientError::Timeout {
+            node: node.to_owned(),
+            millis: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+        }),
     }
 }
 
@@ -214,8 +234,7 @@ async fn post_one(
     let status = resp.status().as_u16();
     let bytes = read_limited(resp, MAX_REPLY_LEN).await.map_err(http)?;
     if !(200..300).contains(&status) {
-        let text: String = String::from_utf8_lossy(&bytes).chars().take(300).collect();
-        return Err(http(format!("status {status}: {text}")));
+        return Err(refusal(node, status, &bytes));
     }
     let body = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Null

@@ -33,6 +33,7 @@ pub mod nodes;
 pub mod policy;
 pub mod status;
 pub mod storage;
+pub(crate) mod transport;
 pub mod wallet;
 
 /// Re-exported: the address type of [`WalletProvider::address`].
@@ -41,10 +42,10 @@ pub use alloy_primitives;
 pub use reqwest;
 
 pub use backpack::{BackpackClient, BackpackError, Remote, SessionMode};
-pub use error::{BoxError, ClientError, Result};
-pub use http::{FanOut, FanOutOutcome, NodeFailure, NodeReply, Threshold};
+pub use error::{BoxError, ClientError, NodeFailure, Result};
+pub use http::{FanOut, FanOutOutcome, NodeReply, Threshold};
 pub use manager::{Login, SessionManager, SessionRequest};
-pub use nodes::{Handshake, NetworkNonce, NodeSet};
+pub use nodes::{Handshake, NetworkNonce, NodeSet, NonceRule};
 pub use policy::{GrantScope, ResignReason, SessionConfig};
 pub use status::SessionStatus;
 pub use storage::{FileStore, KeyLayout, MemoryStore, Storage};

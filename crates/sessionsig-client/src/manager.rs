@@ -123,7 +123,17 @@ pub struct SessionManager {
     clock: Arc<dyn Clock>,
     config: SessionConfig,
     nodes: RwLock<Arc<NodeSet>>,
+    /// Where [`SessionManager::refresh_nodes`] last found the network: asked again for a
+    /// fresh nonce when the network requires one and the known one has expired.
+    seeds: RwLock<Option<Arc<Seeds>>>,
     state: tokio::sync::Mutex<Option<Loaded>>,
+}
+
+/// The HTTP client, seeds and timeout of the last handshake.
+struct Seeds {
+    client: reqwest::Client,
+    urls: Vec<String>,
+    timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for SessionManager {
@@ -149,6 +159,7 @@ impl SessionManager {
             clock: Arc::new(SystemClock),
             config: SessionConfig::default(),
             nodes: RwLock::new(Arc::new(nodes)),
+            seeds: RwLock::new(None),
             state: tokio::sync::Mutex::new(None),
         }
     }
@@ -190,7 +201,10 @@ impl SessionManager {
         }
     }
 
-    /// Ask the seeds for the network (see [`NodeSet::handshake`]) and use it.
+    /// Ask the seeds for the network (see [`NodeSet::handshake`]) and use it. The manager
+    /// remembers the seeds: when the network requires its own nonce (`requireNetworkNonce`)
+    /// and the wallet must sign after the handshake's nonce expired, it asks them again for a
+    /// fresh nonce first (keeping the node list in use).
     ///
     /// Errors: [`ClientError::Handshake`], [`ClientError::Timeout`].
     pub async fn refresh_nodes<S: AsRef<str>>(
@@ -201,7 +215,57 @@ impl SessionManager {
     ) -> Result<crate::nodes::Handshake> {
         let (set, hs) = NodeSet::handshake(client, seeds, timeout).await?;
         self.set_nodes(set);
+        let remembered = Arc::new(Seeds {
+            client: client.clone(),
+            urls: seeds.iter().map(|s| s.as_ref().to_owned()).collect(),
+            timeout,
+        });
+        match self.seeds.write() {
+            Ok(mut s) => *s = Some(remembered),
+            Err(poisoned) => *poisoned.into_inner() = Some(remembered),
+        }
         Ok(hs)
+    }
+
+    /// The nonce for the SIWE message of a new AuthSig: the network's fresh nonce when one is
+    /// known (a new handshake first when the network requires one and it expired), else 32
+    /// random hex characters.
+    async fn nonce_for_signing(&self, now: OffsetDateTime) -> Result<String> {
+        let nodes = self.nodes();
+        if let Some(n) = nodes.fresh_nonce(now) {
+            return Ok(n.to_owned());
+        }
+        if nodes.nonce_rule().is_none() {
+            return Ok(random_nonce());
+        }
+        let seeds = match self.seeds.read() {
+            Ok(s) => s.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        let Some(seeds) = seeds else {
+            return Err(ClientError::NoNetworkNonce(
+                "the node set was not found by a handshake this manager can repeat".into(),
+            ));
+        };
+        // Only the nonce (and the network's rule) is taken: the node list stays the one in
+        // use, which the caller may have set after the first handshake.
+        let (_, hs) = NodeSet::handshake(&seeds.client, &seeds.urls, seeds.timeout).await?;
+        let mut set = (*self.nodes())
+            .clone()
+            .with_nonce(crate::nodes::NetworkNonce {
+                value: hs.nonce,
+                expires_at: hs.nonce_expires_at,
+            });
+        if let Some(rule) = hs.nonce_rule {
+            set = set.with_nonce_rule(rule);
+        }
+        self.set_nodes(set);
+        self.nodes()
+            .fresh_nonce(self.clock.now())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                ClientError::NoNetworkNonce("the handshake's nonce is already expired".into())
+            })
     }
 
     /// SessionSigs for every node of the node set. See [`SessionManager::session_sigs_for`].
@@ -298,6 +362,7 @@ impl SessionManager {
             session_key: &loaded.key_hex,
             requests,
             until: millis(until),
+            nonce_rule: self.nodes().nonce_rule(),
         };
         Ok(decide(loaded.auth.as_stored(), &check))
     }
@@ -493,6 +558,7 @@ impl SessionManager {
                 session_key: &loaded.key_hex,
                 requests,
                 until,
+                nonce_rule: self.nodes().nonce_rule(),
             };
             match (decide(loaded.auth.as_stored(), &check), &loaded.auth) {
                 (None, Slot::Checked(a)) => {
@@ -552,6 +618,7 @@ impl SessionManager {
             session_key: &loaded.key_hex,
             requests,
             until,
+            nonce_rule: self.nodes().nonce_rule(),
         };
         Ok(decide(Stored::Checked(auth), &check)
             .is_none()
@@ -630,10 +697,7 @@ impl SessionManager {
         } else {
             until.max(millis(now + self.config.auth_sig_ttl))
         };
-        let nonce = self
-            .nodes()
-            .fresh_nonce(now)
-            .map_or_else(random_nonce, str::to_owned);
+        let nonce = self.nonce_for_signing(now).await?;
         let params = SiweRecapParams {
             domain: self.config.domain.clone(),
             uri: SiweRecapParams::session_uri(&loaded.key_hex),

@@ -2,17 +2,18 @@
 //!
 //! # Handshake
 //!
-//! A client that knows one node (a *seed*) asks it for the network:
+//! A client that knows one node (a *seed*) asks it for the network (`GET <seed>/v1/handshake`);
+//! the answer is the shared [`HandshakeBody`] (the type the node serializes):
 //!
 //! ```text
-//! GET <seed>/v1/handshake
-//! 200 application/json
 //! {
 //!   "nodeUrl": "https://10.0.0.1:7470",          // the answering node, as the network names it
 //!   "nodeVersion": "0.1.0",                      // its software version
 //!   "nodes": ["https://10.0.0.1:7470", "https://10.0.0.2:7470", …],
-//!   "nonce": "d1f5c0a8e9b24f7e",                 // ≥ 8 ASCII letters/digits (SIWE nonce rule)
-//!   "nonceExpiresAt": "2025-01-01T00:10:00.000Z" // RFC 3339; use the nonce before then
+//!   "nonce": "d1f5c0a8e9b24f7e…",                // ≥ 8 ASCII letters/digits (SIWE nonce rule)
+//!   "nonceExpiresAt": "2025-01-01T00:10:00.000Z",// RFC 3339; use the nonce before then
+//!   "requireNetworkNonce": true,                 // optional, default false
+//!   "nonceMaxAgeSecs": 86400                     // optional: oldest nonce at use
 //! }
 //! ```
 //!
@@ -21,15 +22,21 @@
 //! some. The nonce is what the Lit network gives as the latest block hash: the client writes it
 //! in the SIWE `Nonce` of the next AuthSig (a node may insist on a recent nonce to bound how
 //! long ago a signature could have been prepared). When no fresh nonce is known, the client
-//! uses 32 random hex characters.
+//! uses 32 random hex characters — unless the network said `requireNetworkNonce`: then the
+//! [`SessionManager`](crate::SessionManager) asks for a fresh nonce before the wallet signs,
+//! and re-signs a stored AuthSig whose nonce is not a network nonce or is older than
+//! `nonceMaxAgeSecs` (see [`NonceRule`]).
 
 use crate::error::{ClientError, Result};
-use serde::Deserialize;
+use crate::transport::{describe_reqwest, join_url, read_limited};
 use sessionsig::time::{parse_rfc3339, OffsetDateTime};
+pub use sessionsig::wire::HANDSHAKE_PATH;
+use sessionsig::wire::{network_nonce_issued_at, HandshakeBody};
 use std::time::Duration;
 
-/// The path of the handshake endpoint on a node.
-pub const HANDSHAKE_PATH: &str = "/v1/handshake";
+/// How old a network nonce may be at use when the network requires nonces but does not say
+/// (the node's default `nonce_max_age_secs`).
+pub const DEFAULT_NONCE_MAX_AGE: sessionsig::time::Duration = sessionsig::time::Duration::days(1);
 
 /// Largest handshake answer accepted (bytes).
 const MAX_HANDSHAKE_LEN: usize = 1 << 20;
@@ -43,12 +50,33 @@ pub struct NetworkNonce {
     pub expires_at: OffsetDateTime,
 }
 
+/// The network's rule for the SIWE nonce of session AuthSigs, when it requires its own nonces
+/// (`requireNetworkNonce` in the handshake).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NonceRule {
+    /// The oldest a nonce may be (since the network handed it out) when a SessionSig is used.
+    pub max_age: sessionsig::time::Duration,
+}
+
+impl NonceRule {
+    /// Whether an AuthSig whose SIWE nonce is `nonce` can still be used until `until`: the
+    /// nonce has the network's layout and is no older than `max_age` then. (Only a node can
+    /// tell whether the nonce is authentic; a nonce of another network is refused by the node
+    /// with `nonce_invalid`.)
+    pub fn accepts(&self, nonce: &str, until: OffsetDateTime) -> bool {
+        network_nonce_issued_at(nonce).is_some_and(|issued| {
+            sessionsig::wire::network_nonce_young_enough(issued, self.max_age, until)
+        })
+    }
+}
+
 /// The nodes a session signs for (each gets its own SessionSig), in order, without duplicates,
-/// and the latest network nonce, if a handshake gave one.
+/// the latest network nonce, if a handshake gave one, and the network's nonce rule.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NodeSet {
     urls: Vec<String>,
     nonce: Option<NetworkNonce>,
+    rule: Option<NonceRule>,
 }
 
 impl NodeSet {
@@ -72,6 +100,7 @@ impl NodeSet {
         Ok(NodeSet {
             urls: out,
             nonce: None,
+            rule: None,
         })
     }
 
@@ -101,6 +130,17 @@ impl NodeSet {
         self
     }
 
+    /// The same set, for a network that requires its own nonces in session AuthSigs.
+    pub fn with_nonce_rule(mut self, rule: NonceRule) -> Self {
+        self.rule = Some(rule);
+        self
+    }
+
+    /// The network's nonce rule, when it requires its own nonces.
+    pub fn nonce_rule(&self) -> Option<NonceRule> {
+        self.rule
+    }
+
     /// The network nonce, when one is known and has not expired at `now`.
     pub fn fresh_nonce(&self, now: OffsetDateTime) -> Option<&str> {
         self.nonce
@@ -126,12 +166,15 @@ impl NodeSet {
             let seed = seed.as_ref();
             match handshake_one(client, seed, timeout).await {
                 Ok(h) => {
-                    let set = NodeSet::new(h.nodes.iter().cloned())
+                    let mut set = NodeSet::new(h.nodes.iter().cloned())
                         .map_err(|e| ClientError::Handshake(format!("{seed}: {e}")))?
                         .with_nonce(NetworkNonce {
                             value: h.nonce.clone(),
                             expires_at: h.nonce_expires_at,
                         });
+                    if let Some(rule) = h.nonce_rule {
+                        set = set.with_nonce_rule(rule);
+                    }
                     return Ok((set, h));
                 }
                 Err(e) => errors.push(format!("{seed}: {e}")),
@@ -154,16 +197,9 @@ pub struct Handshake {
     pub nonce: String,
     /// When the nonce stops being acceptable.
     pub nonce_expires_at: OffsetDateTime,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct HandshakeWire {
-    node_url: String,
-    node_version: String,
-    nodes: Vec<String>,
-    nonce: String,
-    nonce_expires_at: String,
+    /// The network's nonce rule when it requires its own nonces (`requireNetworkNonce`),
+    /// with `nonceMaxAgeSecs` or, when absent, [`DEFAULT_NONCE_MAX_AGE`].
+    pub nonce_rule: Option<NonceRule>,
 }
 
 impl Handshake {
@@ -173,7 +209,7 @@ impl Handshake {
     /// Errors: [`ClientError::Handshake`].
     pub fn from_json(text: &str) -> Result<Self> {
         let bad = |m: String| ClientError::Handshake(m);
-        let w: HandshakeWire =
+        let w: HandshakeBody =
             serde_json::from_str(text).map_err(|e| bad(format!("malformed answer: {e}")))?;
         if w.nodes.is_empty() {
             return Err(bad("the answer lists no node".into()));
@@ -192,12 +228,19 @@ impl Handshake {
         }
         let nonce_expires_at =
             parse_rfc3339(&w.nonce_expires_at).map_err(|e| bad(format!("nonceExpiresAt: {e}")))?;
+        let nonce_rule = w.require_network_nonce.then(|| NonceRule {
+            max_age: w
+                .nonce_max_age_secs
+                .and_then(|s| i64::try_from(s).ok())
+                .map_or(DEFAULT_NONCE_MAX_AGE, sessionsig::time::Duration::seconds),
+        });
         Ok(Handshake {
             node_url: w.node_url,
             node_version: w.node_version,
             nodes: w.nodes,
             nonce: w.nonce,
             nonce_expires_at,
+            nonce_rule,
         })
     }
 }
@@ -237,56 +280,6 @@ async fn handshake_one(
             millis: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
         }),
     }
-}
-
-/// Read a response body, refusing more than `limit` bytes.
-pub(crate) async fn read_limited(
-    mut resp: reqwest::Response,
-    limit: usize,
-) -> std::result::Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| describe_reqwest(&e))? {
-        if out.len() + chunk.len() > limit {
-            return Err(format!("answer larger than {limit} bytes"));
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(out)
-}
-
-/// A short description of a transport error (no URL query strings, which could carry tokens).
-pub(crate) fn describe_reqwest(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "connection failed"
-    } else if e.is_body() || e.is_decode() {
-        "bad response body"
-    } else if e.is_request() {
-        "request failed"
-    } else {
-        "HTTP error"
-    };
-    let mut source = std::error::Error::source(e);
-    let mut detail = String::new();
-    while let Some(s) = source {
-        detail = s.to_string();
-        source = s.source();
-    }
-    if detail.is_empty() {
-        kind.to_owned()
-    } else {
-        format!("{kind}: {detail}")
-    }
-}
-
-/// `base` and `path` joined with exactly one `/`.
-pub(crate) fn join_url(base: &str, path: &str) -> String {
-    format!(
-        "{}/{}",
-        base.trim_end_matches('/'),
-        path.trim_start_matches('/')
-    )
 }
 
 /// An absolute `http://` or `https://` node URL with a host and no user information, query or
@@ -334,14 +327,13 @@ mod tests {
         }
         let s = NodeSet::new(["https://a:1", "https://b:2", "https://a:1"]).unwrap();
         assert_eq!(s.urls(), ["https://a:1", "https://b:2"]);
-        assert_eq!(join_url("http://a/", "/v1/x"), "http://a/v1/x");
-        assert_eq!(join_url("http://a", "v1/x"), "http://a/v1/x");
     }
 
     #[test]
     fn handshake_json() {
         let ok = r#"{"nodeUrl":"https://a:1","nodeVersion":"0.1.0","nodes":["https://a:1","https://b:2"],"nonce":"abcdef0123456789","nonceExpiresAt":"2030-01-01T00:00:00.000Z","extra":1}"#;
         let h = Handshake::from_json(ok).unwrap();
+        assert_eq!(h.nonce_rule, None);
         assert_eq!(h.nodes.len(), 2);
         assert_eq!(h.nonce, "abcdef0123456789");
         for bad in [
@@ -366,5 +358,30 @@ mod tests {
             });
         assert_eq!(set.fresh_nonce(now), Some("abcdef0123456789"));
         assert_eq!(set.fresh_nonce(h.nonce_expires_at), None);
+
+        // A network that requires its nonces says so; the rule follows its max age.
+        let required = ok.replace(
+            "\"extra\":1",
+            "\"requireNetworkNonce\":true,\"nonceMaxAgeSecs\":3600",
+        );
+        let h = Handshake::from_json(&required).unwrap();
+        let rule = h.nonce_rule.unwrap();
+        assert_eq!(rule.max_age, sessionsig::time::Duration::hours(1));
+        let implicit = ok.replace("\"extra\":1", "\"requireNetworkNonce\":true");
+        assert_eq!(
+            Handshake::from_json(&implicit)
+                .unwrap()
+                .nonce_rule
+                .unwrap()
+                .max_age,
+            DEFAULT_NONCE_MAX_AGE
+        );
+        // A random nonce never satisfies it; a network nonce does until it is too old.
+        let issued = parse_rfc3339("2029-01-01T00:00:00Z").unwrap();
+        let secs = u64::try_from(issued.unix_timestamp()).unwrap();
+        let network = format!("{}{}", hex::encode(secs.to_be_bytes()), "ab".repeat(24));
+        assert!(rule.accepts(&network, issued + sessionsig::time::Duration::minutes(59)));
+        assert!(!rule.accepts(&network, issued + sessionsig::time::Duration::minutes(61)));
+        assert!(!rule.accepts("abcdef0123456789abcdef0123456789", issued));
     }
 }

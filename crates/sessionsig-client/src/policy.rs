@@ -15,12 +15,16 @@
 //!    (SIWE URI is not `lit:session:<our key>`).
 //! 5. [`Expired`](ResignReason::Expired), then [`ExpiringSoon`](ResignReason::ExpiringSoon):
 //!    `now + margin >= expiration`.
-//! 6. [`NotCovered`](ResignReason::NotCovered): its ReCap does not grant every requested
+//! 6. [`NetworkNonce`](ResignReason::NetworkNonce): the network requires its own nonce
+//!    ([`NonceRule`]) and the AuthSig's SIWE nonce is not one, or will be older than the
+//!    network allows within the margin.
+//! 7. [`NotCovered`](ResignReason::NotCovered): its ReCap does not grant every requested
 //!    resource and ability (the core's [`coverage`] rule: the exact key or the prefix wildcard
 //!    holds the ability or `*/*`).
-//! 7. [`ShorterThanRequested`](ResignReason::ShorterThanRequested): the caller asked a
+//! 8. [`ShorterThanRequested`](ResignReason::ShorterThanRequested): the caller asked a
 //!    SessionSig expiration past the AuthSig's expiration.
 
+use crate::nodes::NonceRule;
 use crate::storage::KeyLayout;
 use alloy_primitives::Address;
 use sessionsig::auth_sig::{AuthSig, AuthSigRole, DERIVED_VIA_PERSONAL_SIGN};
@@ -54,6 +58,9 @@ pub enum ResignReason {
     Expired,
     /// The stored AuthSig expires within the re-sign margin.
     ExpiringSoon,
+    /// The network requires its own nonce in session AuthSigs and the stored AuthSig's nonce
+    /// is not one, or becomes too old within the re-sign margin.
+    NetworkNonce,
     /// A requested resource/ability is not granted by the stored AuthSig.
     NotCovered {
         /// The first request not covered, `<ability> on <resource>`.
@@ -86,6 +93,7 @@ impl ResignReason {
             ResignReason::OtherSessionKey => "other_session_key",
             ResignReason::Expired => "expired",
             ResignReason::ExpiringSoon => "expiring_soon",
+            ResignReason::NetworkNonce => "network_nonce",
             ResignReason::NotCovered { .. } => "not_covered",
             ResignReason::ShorterThanRequested { .. } => "shorter_than_requested",
             ResignReason::Requested => "requested",
@@ -110,6 +118,9 @@ impl fmt::Display for ResignReason {
             }
             ResignReason::Expired => f.write_str("the stored AuthSig has expired"),
             ResignReason::ExpiringSoon => f.write_str("the stored AuthSig is about to expire"),
+            ResignReason::NetworkNonce => f.write_str(
+                "the network requires a recent nonce of its own and the stored AuthSig lacks one",
+            ),
             ResignReason::NotCovered { request } => {
                 write!(f, "the stored AuthSig does not grant {request}")
             }
@@ -307,6 +318,8 @@ pub struct ResignCheck<'a> {
     pub requests: &'a [ResourceAbilityRequest],
     /// Until when the caller needs the delegation (the SessionSig expiration it asked).
     pub until: OffsetDateTime,
+    /// The network's nonce rule, when it requires its own nonce in session AuthSigs.
+    pub nonce_rule: Option<NonceRule>,
 }
 
 /// Allowed clock skew when judging whether a stored AuthSig was issued in the future.
@@ -364,6 +377,11 @@ pub fn decide(stored: Stored<'_>, check: &ResignCheck<'_>) -> Option<ResignReaso
         }
         if check.now + check.margin >= exp {
             return Some(ResignReason::ExpiringSoon);
+        }
+    }
+    if let Some(rule) = check.nonce_rule {
+        if !rule.accepts(&auth.siwe.nonce, check.now + check.margin) {
+            return Some(ResignReason::NetworkNonce);
         }
     }
     if let Some(r) = check.requests.iter().find(|r| !auth.covers(r)) {

@@ -64,7 +64,6 @@ use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
-use sessionsig::auth_sig::AuthSigPolicy;
 use sessionsig::lit::{LitAbility, LitResource};
 use sessionsig::session::{SessionSig, SessionSigMessage};
 use sessionsig::siwe::SiweMessage;
@@ -383,18 +382,6 @@ impl<C: Clock + 'static> Authorizer<C> {
     fn count(&self, code: &'static str, elapsed: Option<std::time::Duration>) {
         if let Some(m) = &self.metrics {
             m.verification(code, elapsed);
-        }
-    }
-
-    /// The AuthSig policy the verifier applies (for revocations), without its contract-wallet
-    /// verifier (the node's revocation route adds its own, see
-    /// [`AppState::new`](crate::routes::AppState::new)): `EIP1271` AuthSigs checked with this
-    /// policy alone are refused `unsupported_derived_via`.
-    pub fn auth_sig_policy(&self) -> AuthSigPolicy<'static> {
-        AuthSigPolicy {
-            skew: self.verifier.policy().skew,
-            trust_lit_bls: self.verifier.policy().trust_lit_bls,
-            contract_wallets: None,
         }
     }
 }

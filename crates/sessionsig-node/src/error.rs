@@ -38,7 +38,6 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = NodeError> = std::result::Result<T, E>;
@@ -212,7 +211,10 @@ pub fn status_for_kind(kind: sessionsig::ErrorKind) -> StatusCode {
 impl IntoResponse for NodeError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let body = json!({"code": self.code(), "error": self.to_string()});
+        let body = sessionsig::wire::ErrorBody {
+            code: self.code().to_owned(),
+            error: self.to_string(),
+        };
         let mut resp = (status, axum::Json(body)).into_response();
         let headers = resp.headers_mut();
         if status == StatusCode::UNAUTHORIZED {

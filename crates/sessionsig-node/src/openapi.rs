@@ -245,6 +245,10 @@ pub struct Handshake {
     pub nonce_expires_at: String,
     /// Whether session AuthSigs must carry a nonce of this network.
     pub require_network_nonce: bool,
+    /// With `requireNetworkNonce`: the oldest (seconds since it was handed out) a session
+    /// AuthSig's nonce may be when a SessionSig is used. Absent otherwise.
+    #[serde(default)]
+    pub nonce_max_age_secs: Option<u64>,
 }
 
 /// A SessionSig as Lit and sessionsig send it: signed by the session key.

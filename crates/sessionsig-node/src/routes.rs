@@ -2,10 +2,10 @@
 //!
 //! | method | path | what |
 //! |---|---|---|
-//! | `GET` | `/v1/handshake` | `{"nodeUrl","nodeVersion","nodes","nonce","nonceExpiresAt","requireNetworkNonce"}`: this node, the network, a fresh stateless nonce |
-//! | `POST` | `/v1/authorize` | body `{"sessionSig": <SessionSig object>, "resource": "lit-pkp://*", "ability": "pkp-signing"}` → 200 verified session JSON, or 401/403/503 `{code,error}`. `resource`/`ability` go together; without them the SessionSig is checked as a whole |
+//! | `GET` | `/v1/handshake` | [`HandshakeBody`] `{"nodeUrl","nodeVersion","nodes","nonce","nonceExpiresAt","requireNetworkNonce"[,"nonceMaxAgeSecs"]}`: this node, the network, a fresh stateless nonce (and, when nonces are required, how old one may be at use) |
+//! | `POST` | `/v1/authorize` | body ([`AuthorizeRequest`]) `{"sessionSig": <SessionSig object>, "resource": "lit-pkp://*", "ability": "pkp-signing"}` → 200 verified session JSON, or 401/403/503 `{code,error}`. `resource`/`ability` go together; without them the SessionSig is checked as a whole |
 //! | `GET` | `/v1/session` | behind [`RequireSessionSig`]: the verified session of the `Authorization: SessionSig …` header |
-//! | `POST` | `/v1/revocations` | body: a signed revocation (an AuthSig whose SIWE URI is `lit:revocation:<target>`) → 201 (new) / 200 (known) `{"id","issuer","revokedAt","hash"}`; per client address at most `revocation_burst` at once and `revocation_rate_per_minute` more per minute across every node sharing the store, beyond `429 rate_limited` with `Retry-After` ([`crate::rate_limit`]) |
+//! | `POST` | `/v1/revocations` | body: a signed revocation (an AuthSig whose SIWE URI is `lit:revocation:<target>`) → 201 (new) / 200 (known: one atomic insert-if-absent in the store decides, so identical concurrent posts get exactly one 201) `{"id","issuer","revokedAt","hash"}`, checked by [`Verifier::verify_revocation`]; per client address at most `revocation_burst` at once and `revocation_rate_per_minute` more per minute across every node sharing the store, beyond `429 rate_limited` with `Retry-After` ([`crate::rate_limit`]) |
 //! | `GET` | `/v1/revocations/{id}[?grantedBy=0x…]` | `id` = `session-key:<hex>` or `auth-sig:0x<hash>` → 200 `{"id","note","revocations":[{"issuer","revokedAt","revocation","takesEffectOn"}]}` or 404 when nobody revoked it. A revocation only takes effect on grants its issuer signed; with `grantedBy` (the wallet that granted the target) the answer adds `"grantedBy"`, `"revoked": true/false` (200 either way) and `"effective"` per revocation |
 //! | `GET` | `/healthz` | 200 `{"status":"ok","nodeVersion":…}` when the store answers, else 503; nothing about the configuration |
 //! | `GET` | `/metrics` | Prometheus text exposition ([`crate::metrics`]) |
@@ -36,12 +36,12 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::{json, Value};
-use sessionsig::auth_sig::{AuthSig, AuthSigPolicy, ContractWalletVerifier};
+use sessionsig::auth_sig::{AuthSig, ContractWalletVerifier};
 use sessionsig::lit::{LitAbility, LitResource};
 use sessionsig::time::{to_iso_string, Clock};
 use sessionsig::verify::{AuthSigCache, Request, RevocationTarget, UnverifiedSessionSig, Verifier};
+use sessionsig::wire::{AuthorizeRequest, HandshakeBody};
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -71,8 +71,6 @@ struct Inner {
     in_flight: Arc<Semaphore>,
     client_in_flight: Arc<ClientSlots>,
     revocation_limit: Option<RateLimiter>,
-    /// The verifier's contract-wallet checks, also for revocations signed by contract wallets.
-    contract_wallets: Option<Arc<dyn ContractWalletVerifier>>,
     /// The data backpack, when the store keeps its metadata and it is enabled.
     backpack: Option<sessionsig_backpack::routes::Backpack>,
     /// Revocations must carry a network nonce no older than this (when set).
@@ -163,7 +161,6 @@ impl AppState {
                     settings.limits.revocation_rate_per_minute,
                     settings.limits.revocation_rate_max_clients,
                 ),
-                contract_wallets,
                 backpack,
                 revocation_nonce,
                 revocation_horizon: revocation_horizon(&settings.policy),
@@ -383,28 +380,27 @@ fn no_store(mut r: Response) -> Response {
 async fn handshake(State(st): State<AppState>) -> Result<Response> {
     let now = st.inner.clock.now();
     let n = st.inner.nonce.issue(now)?;
+    let require = st.inner.require_network_nonce;
     Ok(no_store(
-        Json(json!({
-            "nodeUrl": st.inner.public_url,
-            "nodeVersion": NODE_VERSION,
-            "nodes": st.inner.network,
-            "nonce": n.value,
-            "nonceExpiresAt": to_iso_string(n.expires_at),
-            "requireNetworkNonce": st.inner.require_network_nonce,
-        }))
+        Json(HandshakeBody {
+            node_url: st.inner.public_url.clone(),
+            node_version: NODE_VERSION.to_owned(),
+            nodes: st.inner.network.clone(),
+            nonce: n.value,
+            nonce_expires_at: to_iso_string(n.expires_at),
+            require_network_nonce: require,
+            nonce_max_age_secs: st
+                .inner
+                .auth
+                .network_nonce()
+                .map(|(_, max_age)| u64::try_from(max_age.whole_seconds()).unwrap_or(0)),
+        })
         .into_response(),
     ))
 }
 
-/// `POST /v1/authorize` body.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AuthorizeBody<'a> {
-    #[serde(rename = "sessionSig", borrow)]
-    session_sig: &'a serde_json::value::RawValue,
-    resource: Option<String>,
-    ability: Option<String>,
-}
+/// `POST /v1/authorize` body: the shared wire type, reading the SessionSig as raw JSON.
+type AuthorizeBody<'a> = AuthorizeRequest<&'a serde_json::value::RawValue>;
 
 /// The operation named by `resource` + `ability` (both or neither).
 pub fn operation(resource: Option<&str>, ability: Option<&str>) -> Result<Request> {
@@ -486,8 +482,7 @@ async fn post_revocation_inner(st: &AppState, headers: &HeaderMap, body: Body) -
         NodeError::InvalidRequest(m) => NodeError::Verify(sessionsig::Error::InvalidRevocation(m)),
         other => other,
     })?;
-    let base = st.inner.auth.auth_sig_policy();
-    let contract_wallets = st.inner.contract_wallets.clone();
+    let verifier = st.inner.auth.verifier().clone();
     let now = st.inner.clock.now();
     let log = st.inner.stores.log.clone();
     let client = client_scope::current();
@@ -495,17 +490,15 @@ async fn post_revocation_inner(st: &AppState, headers: &HeaderMap, body: Body) -
     let horizon = st.inner.revocation_horizon;
     // On the blocking pool: a contract wallet's signature is checked over blocking JSON-RPC.
     let (record, new, hash) = tokio::task::spawn_blocking(move || -> Result<_> {
-        let policy = AuthSigPolicy {
-            contract_wallets: contract_wallets.as_deref(),
-            ..base
-        };
-        let v = client_scope::run_as(client, || signed.verify_revocation(now, &policy))?;
+        // The verifier's own revocation check (its policy, its contract-wallet verifier).
+        let v = client_scope::run_as(client, || verifier.verify_revocation(&signed))?;
         if let Some((key, max_age)) = &revocation_nonce {
-            check_revocation_nonce(key, &signed, now, *max_age, policy.skew)?;
+            check_revocation_nonce(key, &signed, now, *max_age, verifier.policy().skew)?;
         }
         let keep_until = horizon.and_then(|h| now.checked_add(h));
+        // One atomic insert-if-absent: "new" is true for exactly one of identical posts.
         let (record, new) = log.record(&v, &signed, now, keep_until)?;
-        Ok((record, new, v.hash))
+        Ok((record, new, v.hash()))
     })
     .await
     .map_err(|e| NodeError::Internal(format!("revocation task: {e}")))??;

@@ -37,7 +37,9 @@ pub struct RevocationRecord {
 pub trait RevocationLog: Send + Sync {
     /// Record a verified revocation and make it effective (visible to every verifier sharing
     /// the store as soon as this returns). Idempotent: returns the record (the first one when
-    /// the same target was already revoked by the same issuer) and whether it is new.
+    /// the same target was already revoked by the same issuer) and whether it is new — one
+    /// atomic step, so of identical concurrent calls (threads, nodes sharing the store)
+    /// exactly one is told it is new.
     ///
     /// `keep_until`: after it nothing the revocation names can still be valid (the node's
     /// AuthSig lifetime caps), so [`prune`](Self::prune) may delete it; `None`: kept forever.
@@ -173,10 +175,11 @@ impl RevocationLog for MemoryStore {
             .log
             .lock()
             .map_err(|_| sessionsig::Error::Store("revocation log lock poisoned".into()))?;
-        self.revocations.revoke(&verified.target, verified.issuer)?;
+        self.revocations
+            .revoke(verified.target(), verified.issuer())?;
         if let Some((r, until)) = log
             .iter_mut()
-            .find(|(r, _)| r.target == verified.target && r.issuer == verified.issuer)
+            .find(|(r, _)| &r.target == verified.target() && r.issuer == verified.issuer())
         {
             *until = match (*until, keep_until) {
                 (Some(a), Some(b)) => Some(a.max(b)),
@@ -185,8 +188,8 @@ impl RevocationLog for MemoryStore {
             return Ok((r.clone(), false));
         }
         let r = RevocationRecord {
-            target: verified.target.clone(),
-            issuer: verified.issuer,
+            target: verified.target().clone(),
+            issuer: verified.issuer(),
             revoked_at: at,
             revocation: Some(signed.clone()),
         };
@@ -311,16 +314,12 @@ mod sql {
             _at: OffsetDateTime,
             keep_until: Option<OffsetDateTime>,
         ) -> sessionsig::Result<(RevocationRecord, bool)> {
-            let store = &self.0;
-            let mine = |v: Vec<sessionsig_store::RevocationRecord>| {
-                v.into_iter().find(|r| r.issuer == verified.issuer)
-            };
-            let before = mine(store.get_revocations(&verified.target)?);
-            store.record_revocation_until(verified, signed, keep_until)?;
-            let after = mine(store.get_revocations(&verified.target)?).ok_or_else(|| {
-                sessionsig::Error::Store("a recorded revocation cannot be read back".into())
-            })?;
-            Ok((convert(after), before.is_none()))
+            // One atomic insert-if-absent in the store: of identical concurrent posts (on
+            // any node sharing it) exactly one is told "new".
+            let (record, new) = self
+                .0
+                .record_revocation_until(verified, signed, keep_until)?;
+            Ok((convert(record), new))
         }
 
         fn lookup(&self, target: &RevocationTarget) -> sessionsig::Result<Vec<RevocationRecord>> {
@@ -362,5 +361,52 @@ mod tests {
             "v6:2001:db8:0:1::/64"
         );
         assert_eq!(bucket_name(ClientKey::Unknown), "unknown");
+    }
+
+    /// The in-memory log answers "new" once for identical revocations recorded at once.
+    #[test]
+    fn concurrent_identical_revocations_are_new_exactly_once_in_memory() {
+        use sessionsig::auth_sig::{AuthSigPolicy, RevocationParams};
+        use sessionsig::time::Timestamp;
+        use sessionsig::wallet::{LocalWallet, WalletSigner};
+        let stores = Stores::memory();
+        let wallet = LocalWallet::from_bytes(&[0x31; 32]).expect("wallet");
+        let target = RevocationTarget::AuthSig(alloy_primitives::B256::repeat_byte(7));
+        let params = RevocationParams {
+            domain: "localhost".into(),
+            nonce: "revocation01".into(),
+            chain_id: 1,
+            issued_at: Timestamp::parse("2025-01-01T00:00:00.000Z").expect("time"),
+        };
+        let signed = AuthSig::revoke(&wallet, &target, &params).expect("sign");
+        let now = sessionsig::time::parse_rfc3339("2025-01-01T00:00:30Z").expect("time");
+        let v = signed
+            .verify_revocation(now, &AuthSigPolicy::default())
+            .expect("verify");
+        let barrier = Arc::new(std::sync::Barrier::new(8));
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let (log, v, signed, barrier) = (
+                    stores.log.clone(),
+                    v.clone(),
+                    signed.clone(),
+                    barrier.clone(),
+                );
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    log.record(&v, &signed, now, None).expect("record")
+                })
+            })
+            .collect();
+        let results: Vec<_> = handles
+            .into_iter()
+            .map(|h| h.join().expect("join"))
+            .collect();
+        assert_eq!(results.iter().filter(|(_, new)| *new).count(), 1);
+        assert!(results.iter().all(|(r, _)| r == &results[0].0));
+        assert!(stores
+            .revocations
+            .is_revoked(&target, wallet.address())
+            .expect("read"));
     }
 }

@@ -196,6 +196,34 @@ async fn shared_store_scenario(store: &str, schema: Option<&str>) {
         "{text}"
     );
 
+    // Identical revocations posted at once to every node: the store says "new" exactly once
+    // (one 201, the rest 200), and every answer names the same record.
+    let third = wallet(0x23);
+    let (_, third_auth, _) = user_session(&third, &urls);
+    let t3 = RevocationTarget::AuthSig(third_auth.hash());
+    let rev3 = serde_json::to_value(revocation(&third, &t3)).expect("json");
+    const POSTS: usize = 12;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..POSTS {
+        let (c, url, body) = (c.clone(), urls[i % urls.len()].clone(), rev3.clone());
+        tasks.spawn(async move { post(&c, &url, "/v1/revocations", &body).await });
+    }
+    let mut answers = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        answers.push(r.expect("join"));
+    }
+    let created = answers.iter().filter(|(s, _)| *s == 201).count();
+    let known = answers.iter().filter(|(s, _)| *s == 200).count();
+    assert_eq!((created, known), (1, POSTS - 1), "{answers:?}");
+    assert!(
+        answers.iter().all(|(_, v)| v == &answers[0].1),
+        "{answers:?}"
+    );
+    assert_eq!(answers[0].1["id"], json!(t3.id()));
+    let (s, v) = get(&c, &urls[1], &format!("/v1/revocations/{}", t3.id()), None).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["revocations"].as_array().map(Vec::len), Some(1));
+
     for p in procs {
         let st = p.stop().await;
         assert!(st.success(), "exit {st:?}");

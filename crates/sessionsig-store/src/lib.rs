@@ -97,7 +97,10 @@
 //! `sessionsig_rate_limits (bucket, tat)` (rate limits shared by the nodes,
 //! [`SqlStore::take_token`]); `sessionsig_migrations`. A revocation recorded with
 //! [`SqlStore::record_revocation_until`] is deleted by [`SqlStore::prune_revocations`] once
-//! nothing it revokes can be valid any more.
+//! nothing it revokes can be valid any more; it also answers whether the call recorded it
+//! first, atomically (an insert-if-absent: SQLite in one `BEGIN IMMEDIATE` transaction,
+//! PostgreSQL by `ON CONFLICT DO NOTHING`), so identical concurrent revocations on any nodes
+//! sharing the store get exactly one "new".
 //! Issuers are stored as lower-case `0x` hex; targets as [`RevocationTarget::id`].
 //!
 //! The data backpack's metadata (migration 2, see [`backpack`]): `sessionsig_backpack_objects`
@@ -353,26 +356,37 @@ impl SqlStore {
         revocation: &VerifiedRevocation,
         auth_sig: &AuthSig,
     ) -> Result<()> {
-        self.revoke_with_record(&revocation.target, revocation.issuer, &auth_sig.to_json())
+        self.revoke_with_record(
+            revocation.target(),
+            revocation.issuer(),
+            &auth_sig.to_json(),
+        )
     }
 
     /// Record a verified revocation with its AuthSig, kept until `keep_until` (then
     /// [`prune_revocations`](Self::prune_revocations) deletes it): the moment after which
     /// nothing it revokes can still be valid, so storage stays bounded. `None`: kept forever.
-    /// Recording the same revocation again keeps the later of the two bounds.
+    /// Recording the same revocation again keeps the first time and AuthSig and the later of
+    /// the two bounds.
+    ///
+    /// Returns the revocation as stored and whether this call recorded it first — atomically
+    /// (one insert-if-absent in the database), so of any number of identical concurrent
+    /// calls, on any nodes sharing the store, exactly one is told `true`. (A read before and
+    /// after the write would let two racing calls both answer "new", or neither.)
     pub fn record_revocation_until(
         &self,
         revocation: &VerifiedRevocation,
         auth_sig: &AuthSig,
         keep_until: Option<OffsetDateTime>,
-    ) -> Result<()> {
-        let (t, i) = (revocation.target.id(), issuer_text(revocation.issuer));
+    ) -> Result<(RevocationRecord, bool)> {
+        let (t, i) = (revocation.target().id(), issuer_text(revocation.issuer()));
         let json = auth_sig.to_json();
         let until = keep_until.map(|k| k.unix_timestamp());
-        match &*self.backend {
-            Backend::Sqlite(b) => b.revoke(&t, &i, Some(&json), until),
-            Backend::Postgres(b) => b.revoke(&t, &i, Some(&json), until),
-        }
+        let (row, new) = match &*self.backend {
+            Backend::Sqlite(b) => b.revoke(&t, &i, Some(&json), until)?,
+            Backend::Postgres(b) => b.revoke(&t, &i, Some(&json), until)?,
+        };
+        Ok((record_of(revocation.target(), row)?, new))
     }
 
     /// Delete every revocation kept until before `now`; returns how many went.
@@ -439,8 +453,8 @@ impl SqlStore {
     ) -> Result<()> {
         let (t, i) = (target.id(), issuer_text(issuer));
         match &*self.backend {
-            Backend::Sqlite(b) => b.revoke(&t, &i, auth_sig, None),
-            Backend::Postgres(b) => b.revoke(&t, &i, auth_sig, None),
+            Backend::Sqlite(b) => b.revoke(&t, &i, auth_sig, None).map(drop),
+            Backend::Postgres(b) => b.revoke_idempotent(&t, &i, auth_sig, None),
         }
     }
 
@@ -456,20 +470,7 @@ impl SqlStore {
             Backend::Sqlite(b) => b.revocations(&id)?,
             Backend::Postgres(b) => b.revocations(&id)?,
         };
-        rows.into_iter()
-            .map(|r| {
-                Ok(RevocationRecord {
-                    target: target.clone(),
-                    issuer: r.issuer.parse().map_err(|_| {
-                        Error::Store(format!("stored issuer `{}` is not an address", r.issuer))
-                    })?,
-                    revoked_at: OffsetDateTime::parse(&r.revoked_at, &Rfc3339).map_err(|_| {
-                        Error::Store(format!("stored time `{}` is not RFC 3339", r.revoked_at))
-                    })?,
-                    auth_sig: r.auth_sig,
-                })
-            })
-            .collect()
+        rows.into_iter().map(|r| record_of(target, r)).collect()
     }
 
     /// Run `f` with this store on tokio's blocking thread pool (inline when not inside a
@@ -487,6 +488,20 @@ impl SqlStore {
             .await
             .map_err(|e| Error::Store(format!("store task failed: {e}")))?
     }
+}
+
+/// A revocation row as the public record of `target`.
+fn record_of(target: &RevocationTarget, r: RevocationRow) -> Result<RevocationRecord> {
+    Ok(RevocationRecord {
+        target: target.clone(),
+        issuer: r
+            .issuer
+            .parse()
+            .map_err(|_| Error::Store(format!("stored issuer `{}` is not an address", r.issuer)))?,
+        revoked_at: OffsetDateTime::parse(&r.revoked_at, &Rfc3339)
+            .map_err(|_| Error::Store(format!("stored time `{}` is not RFC 3339", r.revoked_at)))?,
+        auth_sig: r.auth_sig,
+    })
 }
 
 /// Issuers are keyed as lower-case `0x` + 40 hex.

@@ -88,7 +88,8 @@ fn close(conns: Vec<PgConn>) {
 }
 
 struct Statements {
-    revoke: Statement,
+    insert_revocation: Statement,
+    update_revocation: Statement,
     prune_revocations: Statement,
     take_token: Statement,
     token_tat: Statement,
@@ -129,20 +130,37 @@ impl Postgres {
         Ok(Postgres { pool })
     }
 
-    /// Record a revocation; `keep_until` (Unix seconds, `None`: forever) only ever grows.
+    /// Record a revocation; `keep_until` (Unix seconds, `None`: forever) only ever grows and a
+    /// missing AuthSig is filled in. Returns the row as stored (the first revocation's time
+    /// and AuthSig) and whether this call inserted it. The insert is `ON CONFLICT DO NOTHING`:
+    /// of identical concurrent inserts PostgreSQL lets exactly one insert (the others wait
+    /// for it, then do nothing), so exactly one caller is told "new"; the others then update
+    /// the row it committed. (Should the row be pruned in between, the insert is tried
+    /// again.) Not retried on a dead connection: the insert may have been committed, and a
+    /// retry would then answer "not new" for the revocation this call recorded.
     pub(crate) fn revoke(
         &self,
         target: &str,
         issuer: &str,
         auth_sig: Option<&str>,
         keep_until: Option<i64>,
+    ) -> Result<(RevocationRow, bool)> {
+        self.pool
+            .with(|c| record_revocation(c, target, issuer, auth_sig, keep_until))
+    }
+
+    /// [`revoke`](Self::revoke) for a caller that does not ask whether it was new: then the
+    /// call is idempotent, and retried once on a fresh connection when its own turns out to
+    /// be dead.
+    pub(crate) fn revoke_idempotent(
+        &self,
+        target: &str,
+        issuer: &str,
+        auth_sig: Option<&str>,
+        keep_until: Option<i64>,
     ) -> Result<()> {
-        self.pool.with_retry(|c| {
-            c.client
-                .execute(&c.st.revoke, &[&target, &issuer, &auth_sig, &keep_until])
-                .map_err(db)?;
-            Ok(())
-        })
+        self.pool
+            .with_retry(|c| record_revocation(c, target, issuer, auth_sig, keep_until).map(drop))
     }
 
     /// Delete revocations kept until before `now` (Unix seconds); how many went.
@@ -280,6 +298,45 @@ impl Postgres {
     }
 }
 
+/// The insert-if-absent, then (when another call inserted first) the update, on one
+/// connection: see [`Postgres::revoke`].
+fn record_revocation(
+    c: &mut PgConn,
+    target: &str,
+    issuer: &str,
+    auth_sig: Option<&str>,
+    keep_until: Option<i64>,
+) -> Result<(RevocationRow, bool)> {
+    let row = |r: &postgres::Row| -> Result<RevocationRow> {
+        Ok(RevocationRow {
+            issuer: issuer.to_owned(),
+            revoked_at: r.try_get(0).map_err(db)?,
+            auth_sig: r.try_get(1).map_err(db)?,
+        })
+    };
+    let args: [&(dyn postgres::types::ToSql + Sync); 4] =
+        [&target, &issuer, &auth_sig, &keep_until];
+    for _ in 0..3 {
+        if let Some(r) = c
+            .client
+            .query_opt(&c.st.insert_revocation, &args)
+            .map_err(db)?
+        {
+            return Ok((row(&r)?, true));
+        }
+        if let Some(r) = c
+            .client
+            .query_opt(&c.st.update_revocation, &args)
+            .map_err(db)?
+        {
+            return Ok((row(&r)?, false));
+        }
+    }
+    Err(Error::Store(
+        "postgres: a revocation kept disappearing while it was recorded".into(),
+    ))
+}
+
 /// Schema names are interpolated into SQL, so only plain lower-case identifiers are accepted.
 fn check_identifier(s: &str) -> Result<()> {
     let ok = !s.is_empty()
@@ -318,13 +375,21 @@ fn connect(config: &postgres::Config, schema: Option<&str>) -> Result<Client> {
 fn prepare(mut client: Client) -> Result<PgConn> {
     let mut p = |sql: &str| client.prepare(sql).map_err(db);
     let st = Statements {
-        revoke: p("INSERT INTO sessionsig_revocations AS r (target, issuer, auth_sig, keep_until)
-                   VALUES ($1, $2, $3, $4::bigint)
-                   ON CONFLICT (target, issuer) DO UPDATE SET
-                       auth_sig = COALESCE(r.auth_sig, excluded.auth_sig),
-                       keep_until = CASE
-                           WHEN r.keep_until IS NULL OR excluded.keep_until IS NULL THEN NULL
-                           ELSE GREATEST(r.keep_until, excluded.keep_until) END")?,
+        insert_revocation: p("INSERT INTO sessionsig_revocations (target, issuer, auth_sig, keep_until)
+                              VALUES ($1, $2, $3, $4::bigint)
+                              ON CONFLICT (target, issuer) DO NOTHING
+                              RETURNING to_char(revoked_at AT TIME ZONE 'UTC',
+                                                'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),
+                                        auth_sig")?,
+        update_revocation: p("UPDATE sessionsig_revocations AS r SET
+                                  auth_sig = COALESCE(r.auth_sig, $3),
+                                  keep_until = CASE
+                                      WHEN r.keep_until IS NULL OR $4::bigint IS NULL THEN NULL
+                                      ELSE GREATEST(r.keep_until, $4::bigint) END
+                              WHERE r.target = $1 AND r.issuer = $2
+                              RETURNING to_char(r.revoked_at AT TIME ZONE 'UTC',
+                                                'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),
+                                        r.auth_sig")?,
         prune_revocations: p("DELETE FROM sessionsig_revocations
                               WHERE keep_until IS NOT NULL AND keep_until < $1::bigint")?,
         take_token: p("INSERT INTO sessionsig_rate_limits AS l (bucket, tat)

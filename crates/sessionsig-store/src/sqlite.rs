@@ -104,28 +104,56 @@ impl Sqlite {
         }
     }
 
-    /// Record a revocation; `keep_until` (Unix seconds, `None`: forever) only ever grows.
+    /// Record a revocation; `keep_until` (Unix seconds, `None`: forever) only ever grows and a
+    /// missing AuthSig is filled in. Returns the row as stored (the first revocation's time
+    /// and AuthSig) and whether this call inserted it: one `BEGIN IMMEDIATE` transaction
+    /// (insert-if-absent, then the update, then the read), so of any number of identical
+    /// concurrent calls, across threads and processes, exactly one is told "new".
     pub(crate) fn revoke(
         &self,
         target: &str,
         issuer: &str,
         auth_sig: Option<&str>,
         keep_until: Option<i64>,
-    ) -> Result<()> {
+    ) -> Result<(RevocationRow, bool)> {
         self.write(|tx| {
-            tx.prepare_cached(
-                "INSERT INTO sessionsig_revocations (target, issuer, auth_sig, keep_until)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (target, issuer) DO UPDATE SET
-                     auth_sig = COALESCE(sessionsig_revocations.auth_sig, excluded.auth_sig),
-                     keep_until = CASE
-                         WHEN sessionsig_revocations.keep_until IS NULL
-                           OR excluded.keep_until IS NULL THEN NULL
-                         ELSE max(sessionsig_revocations.keep_until, excluded.keep_until) END",
-            )
-            .and_then(|mut s| s.execute(params![target, issuer, auth_sig, keep_until]))
-            .map_err(db)?;
-            Ok(())
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO sessionsig_revocations (target, issuer, auth_sig, keep_until)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (target, issuer) DO NOTHING",
+                )
+                .and_then(|mut s| s.execute(params![target, issuer, auth_sig, keep_until]))
+                .map_err(db)?
+                == 1;
+            if !inserted {
+                tx.prepare_cached(
+                    "UPDATE sessionsig_revocations SET
+                         auth_sig = COALESCE(auth_sig, ?3),
+                         keep_until = CASE
+                             WHEN keep_until IS NULL OR ?4 IS NULL THEN NULL
+                             ELSE max(keep_until, ?4) END
+                     WHERE target = ?1 AND issuer = ?2",
+                )
+                .and_then(|mut s| s.execute(params![target, issuer, auth_sig, keep_until]))
+                .map_err(db)?;
+            }
+            let row = tx
+                .prepare_cached(
+                    "SELECT issuer, revoked_at, auth_sig FROM sessionsig_revocations
+                     WHERE target = ?1 AND issuer = ?2",
+                )
+                .and_then(|mut s| {
+                    s.query_row(params![target, issuer], |r| {
+                        Ok(RevocationRow {
+                            issuer: r.get(0)?,
+                            revoked_at: r.get(1)?,
+                            auth_sig: r.get(2)?,
+                        })
+                    })
+                })
+                .map_err(db)?;
+            Ok((row, inserted))
         })
     }
 

@@ -35,6 +35,7 @@ on_both_backends!(
     kill_9_loses_no_acknowledged_write,
     revocations_past_their_horizon_are_pruned,
     rate_limits_are_shared_between_nodes,
+    concurrent_identical_revocations_are_new_exactly_once,
 );
 
 fn charge(counter: &str, limit: u64) -> UseCharge {
@@ -174,14 +175,29 @@ fn revocations_past_their_horizon_are_pruned(db: &Db) {
     let [(short, vs, ss), (long, vl, sl), (forever, vf, sf)] = &verified[..] else {
         unreachable!()
     };
-    s.record_revocation_until(vs, ss, Some(now + day)).unwrap();
-    s.record_revocation_until(vl, sl, Some(now + day)).unwrap();
-    // Recorded again with a later horizon: the later one wins.
-    s.record_revocation_until(vl, sl, Some(now + 10 * day))
+    assert!(
+        s.record_revocation_until(vs, ss, Some(now + day))
+            .unwrap()
+            .1
+    );
+    let (first, new) = s.record_revocation_until(vl, sl, Some(now + day)).unwrap();
+    assert!(new);
+    assert_eq!(
+        (first.target.clone(), first.issuer),
+        (long.clone(), wallet.address())
+    );
+    // Recorded again with a later horizon: the later one wins; not new, same record.
+    let (again, new) = s
+        .record_revocation_until(vl, sl, Some(now + 10 * day))
         .unwrap();
-    s.record_revocation_until(vl, sl, Some(now + 2 * day))
-        .unwrap();
-    s.record_revocation_until(vf, sf, None).unwrap();
+    assert!(!new);
+    assert_eq!(again, first);
+    assert!(
+        !s.record_revocation_until(vl, sl, Some(now + 2 * day))
+            .unwrap()
+            .1
+    );
+    assert!(s.record_revocation_until(vf, sf, None).unwrap().1);
     assert_eq!(s.prune_revocations(now).unwrap(), 0);
     assert_eq!(s.prune_revocations(now + 2 * day).unwrap(), 1);
     assert!(!s.is_revoked(short, wallet.address()).unwrap());
@@ -191,6 +207,49 @@ fn revocations_past_their_horizon_are_pruned(db: &Db) {
     // Without a horizon: kept forever.
     assert_eq!(s.prune_revocations(now + 3650 * day).unwrap(), 0);
     assert!(s.is_revoked(forever, wallet.address()).unwrap());
+}
+
+/// Issue 9: identical revocations recorded at once by many threads on two "nodes" sharing the
+/// database: exactly one is told it is new (the read-write-read it replaced let two be), every
+/// one gets the same record, and the log holds one row.
+fn concurrent_identical_revocations_are_new_exactly_once(db: &Db) {
+    let nodes = [Arc::new(db.open()), Arc::new(db.open())];
+    let wallet = LocalWallet::from_bytes(&[0x12; 32]).unwrap();
+    let now = sessionsig::time::parse_rfc3339("2025-01-01T00:00:30Z").unwrap();
+    for round in 0..5u64 {
+        let t = hash_target(900 + round);
+        let signed = AuthSig::revoke(&wallet, &t, &revocation_params()).unwrap();
+        let v = signed
+            .verify_revocation(now, &AuthSigPolicy::default())
+            .unwrap();
+        let threads = 8;
+        let barrier = Arc::new(Barrier::new(threads));
+        let handles: Vec<_> = (0..threads)
+            .map(|i| {
+                let (s, v, signed, barrier) = (
+                    nodes[i % 2].clone(),
+                    v.clone(),
+                    signed.clone(),
+                    barrier.clone(),
+                );
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    s.record_revocation_until(&v, &signed, None).unwrap()
+                })
+            })
+            .collect();
+        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let new = results.iter().filter(|(_, new)| *new).count();
+        assert_eq!(new, 1, "round {round}: exactly one is new");
+        assert!(
+            results.iter().all(|(r, _)| r == &results[0].0),
+            "every caller sees the first record"
+        );
+        let all = nodes[0].get_revocations(&t).unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].issuer, wallet.address());
+        assert!(nodes[1].is_revoked(&t, wallet.address()).unwrap());
+    }
 }
 
 /// Issue 10 item 7: one client's bucket is shared by two "nodes" on the same database.

@@ -16,6 +16,7 @@
 //! - [`auth_sig`]: AuthSigs (a wallet-signed SIWE) — creation and verification.
 //! - [`session`]: session keys and per-node SessionSigs (v7 and v8 wire forms).
 //! - [`verify`]: the node-side verifier, `UnverifiedSessionSig` → `VerifiedSession`.
+//! - [`wire`]: the JSON bodies node and client exchange (handshake, authorize, errors).
 //!
 //! ## The whole flow
 //!
@@ -87,5 +88,6 @@ pub mod time;
 pub mod url;
 pub mod verify;
 pub mod wallet;
+pub mod wire;
 
 pub use error::{Error, ErrorKind, Result};

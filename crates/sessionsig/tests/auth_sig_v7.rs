@@ -55,9 +55,9 @@ fn v7_auth_sig_is_reproduced_byte_for_byte() {
 
     let now = parse_rfc3339("2025-01-01T12:00:00Z").unwrap();
     let verified = made.verify(now, &AuthSigPolicy::default()).unwrap();
-    assert_eq!(verified.address, wallet_address(&wallet));
+    assert_eq!(verified.address(), wallet_address(&wallet));
     assert!(
-        matches!(verified.role, AuthSigRole::Session(ref k) if k == v["sessionKey"]["publicKey"].as_str().unwrap())
+        matches!(verified.role(), AuthSigRole::Session(ref k) if k == v["sessionKey"]["publicKey"].as_str().unwrap())
     );
     // Outside the window it fails with the SIWE time codes.
     let late = parse_rfc3339("2025-01-03T00:00:00Z").unwrap();

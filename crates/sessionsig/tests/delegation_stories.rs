@@ -146,7 +146,7 @@ fn capacity_delegation_with_three_uses_admits_exactly_three() {
             .verify(&s, &Request::any())
             .unwrap_or_else(|e| panic!("use {i}: {e}"));
         assert_eq!(ok.delegations().len(), 1);
-        assert_eq!(ok.delegations()[0].delegator, wallet(0xa1).address());
+        assert_eq!(ok.delegations()[0].delegator(), wallet(0xa1).address());
     }
     let e = v.verify(&s, &Request::any()).unwrap_err();
     assert_eq!(e.code(), "uses_exhausted");
@@ -316,16 +316,16 @@ fn bob_uses_alices_pkp_exactly_as_granted() {
     let g = ok
         .grants()
         .iter()
-        .find(|g| g.ability == LitAbility::PkpSigning)
+        .find(|g| g.ability() == LitAbility::PkpSigning)
         .unwrap();
-    assert_eq!(g.granted_by, alice.address(), "the root is Alice");
-    assert_eq!(g.chain, vec![d.hash()], "through her delegation");
+    assert_eq!(g.granted_by(), alice.address(), "the root is Alice");
+    assert_eq!(g.chain(), vec![d.hash()], "through her delegation");
     let a = ok
         .grants()
         .iter()
-        .find(|g| g.ability == LitAbility::LitActionExecution)
+        .find(|g| g.ability() == LitAbility::LitActionExecution)
         .unwrap();
-    assert_eq!(a.granted_by, bob.address(), "Bob's own Lit Action is his");
+    assert_eq!(a.granted_by(), bob.address(), "Bob's own Lit Action is his");
 
     // Alice's other PKP was never delegated.
     let other = Request::operation(
@@ -442,8 +442,8 @@ fn chain_and_capability_limits_give_clear_errors() {
     )
     .unwrap();
     let ok = long.verify(&s, &op).unwrap();
-    assert_eq!(ok.grants()[0].granted_by, wallets[0].address());
-    assert_eq!(ok.grants()[0].chain.len(), 5);
+    assert_eq!(ok.grants()[0].granted_by(), wallets[0].address());
+    assert_eq!(ok.grants()[0].chain().len(), 5);
     let few = Verifier::new(
         NODE,
         Policy {
@@ -680,7 +680,7 @@ fn a_shared_folder_reserves_traffic_and_gives_back_what_was_not_moved() {
     assert_eq!(auth.charges().traffic()[0].counter, counter);
     assert_eq!(auth.charges().traffic_limit(), Some(1_000));
     assert_eq!(
-        auth.session().grants()[0].granted_by,
+        auth.session().grants()[0].granted_by(),
         alice.address(),
         "rooted in Alice"
     );

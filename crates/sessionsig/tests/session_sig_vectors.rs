@@ -75,10 +75,10 @@ fn v7_session_sig_is_reproduced_byte_for_byte_and_verifies() {
     let pkp = session
         .grants()
         .iter()
-        .find(|g| g.ability == LitAbility::PkpSigning)
+        .find(|g| g.ability() == LitAbility::PkpSigning)
         .unwrap();
-    assert_eq!(pkp.granted_resource, v["pkpResourceKey"]);
-    assert_eq!(pkp.granted_ability, "Threshold/Signing");
+    assert_eq!(pkp.granted_resource(), v["pkpResourceKey"]);
+    assert_eq!(pkp.granted_ability(), "Threshold/Signing");
 }
 
 #[test]
@@ -142,7 +142,7 @@ fn real_sdk_nine_node_bundle_verifies_for_every_node() {
         // The capacity delegation AuthSig was verified with a real wallet signature.
         assert_eq!(s.delegations().len(), 1, "{node}");
         assert_eq!(
-            s.delegations()[0].delegator.to_checksum(None),
+            s.delegations()[0].delegator().to_checksum(None),
             "0x5D467fe98ff120fe0C85F2217bC61732571b28EC"
         );
     }

@@ -135,17 +135,11 @@ impl From<sessionsig::Error> for BackpackError {
 
 /// A refusal from a node's answer: its JSON `{code, error}`, or a code from the status.
 pub fn refusal(node: &str, status: u16, body: &[u8]) -> BackpackError {
-    let parsed: Option<(String, String)> = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| {
-            let code = v.get("code")?.as_str()?.to_owned();
-            let message = v
-                .get("error")
-                .and_then(|m| m.as_str())
-                .unwrap_or("")
-                .to_owned();
-            Some((code, message))
-        });
+    // The node's shared refusal body.
+    let parsed: Option<(String, String)> =
+        serde_json::from_slice::<sessionsig::wire::ErrorBody>(body)
+            .ok()
+            .map(|e| (e.code, e.error));
     let (code, message) = parsed.unwrap_or_else(|| {
         let code = match status {
             404 => "not_found",

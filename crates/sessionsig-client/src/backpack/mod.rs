@@ -41,7 +41,7 @@ pub use share::{create_share, sign_revocation, Share, ShareSpec};
 pub use transfer::{guess_content_type, GetOptions, PutOptions};
 
 use crate::manager::SessionManager;
-use crate::nodes::{describe_reqwest, join_url};
+use crate::transport::{describe_reqwest, join_url};
 use alloy_primitives::Address;
 use base64::Engine as _;
 use http::header::{HeaderMap, HeaderName, HeaderValue};

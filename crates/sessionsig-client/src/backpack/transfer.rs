@@ -6,7 +6,7 @@ use super::objects::{ByteRange, Download, Listing, ObjectInfo, PageWire};
 use super::progress::{report, Phase, ProgressFn};
 use super::remote::Remote;
 use super::{header, BackpackClient, Op};
-use crate::nodes::describe_reqwest;
+use crate::transport::describe_reqwest;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use http::header::{HeaderMap, HeaderValue};
@@ -738,7 +738,7 @@ async fn hash_reader<R: AsyncRead + Unpin>(
 
 /// A small answer body (JSON, an error).
 async fn read_body(node: &str, resp: reqwest::Response) -> BackpackResult<Vec<u8>> {
-    crate::nodes::read_limited(resp, 8 << 20)
+    crate::transport::read_limited(resp, 8 << 20)
         .await
         .map_err(|reason| BackpackError::Unreachable {
             reasons: vec![format!("{node}: {reason}")],

@@ -143,9 +143,9 @@ fn deployed_wallet_owner_signature_verifies_through_the_core() {
     let a = auth_sig(&text, wallet, DERIVED_VIA_EIP1271, &sig);
 
     let v = a.verify(now(), &w.policy()).unwrap();
-    assert_eq!(v.check, SignatureCheck::ContractWallet);
-    assert_eq!(v.address, wallet);
-    assert!(v.capability.is_some());
+    assert_eq!(v.check(), SignatureCheck::ContractWallet);
+    assert_eq!(v.address(), wallet);
+    assert!(v.capability().is_some());
     // One chain id check, then the call itself: a plain signature needs no eth_getCode.
     assert_eq!(w.server.methods(), ["eth_chainId", "eth_call"]);
     // The wallet was asked exactly isValidSignature(EIP-191 hash of the text, signature).
@@ -199,7 +199,7 @@ fn eip1271_sha256_verifies_over_the_sha256_digest() {
     let v = auth_sig(&text, wallet, DERIVED_VIA_EIP1271_SHA256, &sig)
         .verify(now(), &w.policy())
         .unwrap();
-    assert_eq!(v.check, SignatureCheck::ContractWallet);
+    assert_eq!(v.check(), SignatureCheck::ContractWallet);
     assert_eq!(w.server.call_data()[0][4..36], sha256_digest(&text)[..]);
 
     // The digests are not interchangeable: each derivedVia binds its own.
@@ -245,7 +245,7 @@ fn erc6492_signature_verifies_for_a_wallet_not_yet_deployed() {
     let v = auth_sig(&text, wallet, DERIVED_VIA_EIP1271, &good)
         .verify(now(), &w.policy())
         .unwrap();
-    assert_eq!(v.check, SignatureCheck::ContractWallet);
+    assert_eq!(v.check(), SignatureCheck::ContractWallet);
     assert_eq!(
         w.server.methods(),
         ["eth_chainId", "eth_getCode", "eth_call"],

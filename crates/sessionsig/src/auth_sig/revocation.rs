@@ -82,15 +82,35 @@ pub struct RevocationParams {
     pub issued_at: Timestamp,
 }
 
-/// A revocation whose signature checked out.
+/// A revocation whose signature checked out. Only verification makes one
+/// ([`AuthSig::verify_revocation`],
+/// [`Verifier::verify_revocation`](crate::verify::Verifier::verify_revocation)): its fields are
+/// private to this crate, so a store that records one records a checked revocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedRevocation {
     /// The wallet that signed it.
-    pub issuer: Address,
+    pub(crate) issuer: Address,
     /// What it revokes.
-    pub target: RevocationTarget,
+    pub(crate) target: RevocationTarget,
     /// keccak256 of the revocation's own signed message.
-    pub hash: B256,
+    pub(crate) hash: B256,
+}
+
+impl VerifiedRevocation {
+    /// The wallet that signed it (only grants it signed are affected).
+    pub fn issuer(&self) -> Address {
+        self.issuer
+    }
+
+    /// What it revokes.
+    pub fn target(&self) -> &RevocationTarget {
+        &self.target
+    }
+
+    /// keccak256 of the revocation's own signed message.
+    pub fn hash(&self) -> B256 {
+        self.hash
+    }
 }
 
 impl AuthSig {

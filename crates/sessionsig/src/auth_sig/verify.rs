@@ -69,25 +69,58 @@ impl std::fmt::Debug for AuthSigPolicy<'_> {
     }
 }
 
-/// An AuthSig whose signature, time window and statement rule have been checked.
+/// An AuthSig whose signature, time window and statement rule have been checked. Only
+/// verification makes one ([`AuthSig::verify`], the verifier): its fields are private to this crate, so
+/// holding one proves the checks ran on exactly these values.
 #[derive(Debug, Clone)]
 pub struct VerifiedAuthSig {
     /// The signer (the SIWE address).
-    pub address: Address,
+    pub(crate) address: Address,
     /// The parsed SIWE message.
-    pub siwe: SiweMessage,
+    pub(crate) siwe: SiweMessage,
     /// The ReCap capability (the last `urn:recap:` resource), if any.
-    pub capability: Option<Capability>,
+    pub(crate) capability: Option<Capability>,
     /// What the AuthSig is for.
-    pub role: AuthSigRole,
+    pub(crate) role: AuthSigRole,
     /// How its signature was established.
-    pub check: SignatureCheck,
+    pub(crate) check: SignatureCheck,
     /// The EIP-191 digest of the signed message (see [`AuthSig::hash`]): the identity
     /// revocations and use counters name.
-    pub hash: B256,
+    pub(crate) hash: B256,
 }
 
 impl VerifiedAuthSig {
+    /// The signer (the SIWE address).
+    pub fn address(&self) -> Address {
+        self.address
+    }
+
+    /// The parsed SIWE message.
+    pub fn siwe(&self) -> &SiweMessage {
+        &self.siwe
+    }
+
+    /// The ReCap capability (the last `urn:recap:` resource), if any.
+    pub fn capability(&self) -> Option<&Capability> {
+        self.capability.as_ref()
+    }
+
+    /// What the AuthSig is for.
+    pub fn role(&self) -> &AuthSigRole {
+        &self.role
+    }
+
+    /// How its signature was established.
+    pub fn check(&self) -> SignatureCheck {
+        self.check
+    }
+
+    /// The EIP-191 digest of the signed message (see [`AuthSig::hash`]): the identity
+    /// revocations and use counters name.
+    pub fn hash(&self) -> B256 {
+        self.hash
+    }
+
     /// The end of the SIWE validity window, if it has one.
     pub fn expires_at(&self) -> Option<OffsetDateTime> {
         self.siwe.expiration_time.as_ref().map(|t| t.instant())

@@ -313,10 +313,19 @@ impl<C: Clock> Verifier<C> {
         }
     }
 
+    /// Verify a signed revocation at the clock's current time with this verifier's own
+    /// AuthSig policy (skew, trusted network signatures, and its contract-wallet checks for
+    /// `EIP1271` revocations), recording nothing: for a service that records the revocation
+    /// itself (a node's revocation log, with the AuthSig kept for audit). The only way to a
+    /// [`VerifiedRevocation`] a verifier honours.
+    pub fn verify_revocation(&self, revocation: &AuthSig) -> Result<VerifiedRevocation> {
+        revocation.verify_revocation(self.clock.now(), &self.auth_policy())
+    }
+
     /// Verify a signed revocation and record it: from then on this store refuses the target
     /// on every verification (cached or not).
     pub fn revoke(&self, revocation: &AuthSig) -> Result<VerifiedRevocation> {
-        let v = revocation.verify_revocation(self.clock.now(), &self.auth_policy())?;
+        let v = self.verify_revocation(revocation)?;
         self.revocations.revoke(&v.target, v.issuer)?;
         Ok(v)
     }

@@ -25,44 +25,106 @@ pub enum GrantSource {
 }
 
 /// One granted request: what was asked, which ReCap entry grants it, under which caveats.
+/// Only the verifier makes one (fields private to this crate, read through the getters).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grant {
     /// The resource asked for.
-    pub resource: LitResource,
+    pub(crate) resource: LitResource,
     /// The ability asked for.
-    pub ability: LitAbility,
+    pub(crate) ability: LitAbility,
     /// The ReCap resource key that grants it (exact or `<prefix>://*`).
-    pub granted_resource: String,
+    pub(crate) granted_resource: String,
     /// The ReCap ability key that grants it (`Threshold/Signing` or `*/*`).
-    pub granted_ability: String,
+    pub(crate) granted_ability: String,
     /// Restrictions (`[{}]` unrestricted is reported as one empty object).
-    pub caveats: Vec<Caveat>,
+    pub(crate) caveats: Vec<Caveat>,
     /// The root of the grant: the session's owner, or the first delegator of the chain.
-    pub granted_by: Address,
+    pub(crate) granted_by: Address,
     /// Through which AuthSig the session's owner holds it.
-    pub source: GrantSource,
+    pub(crate) source: GrantSource,
     /// The delegations from the owner up to the root (empty when the owner is the root).
-    pub chain: Vec<B256>,
+    pub(crate) chain: Vec<B256>,
 }
 
-/// A delegation (or other extra) AuthSig that verified alongside the session.
+/// A delegation (or other extra) AuthSig that verified alongside the session. Only the
+/// verifier makes one (fields private to this crate, read through the getters).
 #[derive(Debug, Clone)]
 pub struct VerifiedDelegation {
     /// The delegating wallet.
-    pub delegator: Address,
+    pub(crate) delegator: Address,
     /// Identity of the AuthSig.
-    pub hash: B256,
+    pub(crate) hash: B256,
     /// The SIWE URI (`lit:capability:delegation` for delegations).
-    pub uri: String,
+    pub(crate) uri: String,
     /// What it grants.
-    pub capability: Option<Capability>,
+    pub(crate) capability: Option<Capability>,
     /// End of its validity window.
-    pub expires_at: Option<OffsetDateTime>,
+    pub(crate) expires_at: Option<OffsetDateTime>,
     /// How its signature was established.
-    pub check: SignatureCheck,
+    pub(crate) check: SignatureCheck,
+}
+
+impl Grant {
+    /// The resource asked for.
+    pub fn resource(&self) -> &LitResource {
+        &self.resource
+    }
+    /// The ability asked for.
+    pub fn ability(&self) -> LitAbility {
+        self.ability
+    }
+    /// The ReCap resource key that grants it (exact or `<prefix>://*`).
+    pub fn granted_resource(&self) -> &str {
+        &self.granted_resource
+    }
+    /// The ReCap ability key that grants it (`Threshold/Signing` or `*/*`).
+    pub fn granted_ability(&self) -> &str {
+        &self.granted_ability
+    }
+    /// Restrictions (`[{}]` unrestricted is reported as one empty object).
+    pub fn caveats(&self) -> &[Caveat] {
+        &self.caveats
+    }
+    /// The root of the grant: the session's owner, or the first delegator of the chain.
+    pub fn granted_by(&self) -> Address {
+        self.granted_by
+    }
+    /// Through which AuthSig the session's owner holds it.
+    pub fn source(&self) -> &GrantSource {
+        &self.source
+    }
+    /// The delegations from the owner up to the root (empty when the owner is the root).
+    pub fn chain(&self) -> &[B256] {
+        &self.chain
+    }
 }
 
 impl VerifiedDelegation {
+    /// The delegating wallet.
+    pub fn delegator(&self) -> Address {
+        self.delegator
+    }
+    /// Identity of the AuthSig.
+    pub fn hash(&self) -> B256 {
+        self.hash
+    }
+    /// The SIWE URI (`lit:capability:delegation` for delegations).
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+    /// What it grants.
+    pub fn capability(&self) -> Option<&Capability> {
+        self.capability.as_ref()
+    }
+    /// End of its validity window.
+    pub fn expires_at(&self) -> Option<OffsetDateTime> {
+        self.expires_at
+    }
+    /// How its signature was established.
+    pub fn check(&self) -> SignatureCheck {
+        self.check
+    }
+
     pub(crate) fn from_auth_sig(v: &VerifiedAuthSig) -> Self {
         VerifiedDelegation {
             delegator: v.address,
