@@ -90,15 +90,17 @@ pub trait AsyncRevocations: Send + Sync {
     fn first_revoked<'a>(
         &'a self,
         items: &'a [(RevocationTarget, Address)],
-    ) -> std::pin::Pin<
-        Box<
-            dyn std::future::Future<
-                    Output = sessionsig::Result<Option<(RevocationTarget, Address)>>,
-                > + Send
-                + 'a,
-        >,
-    >;
+    ) -> RevocationAnswer<'a>;
 }
+
+/// The answer of [`AsyncRevocations::first_revoked`]: the first revoked item, if any.
+pub type RevocationAnswer<'a> = std::pin::Pin<
+    Box<
+        dyn std::future::Future<Output = sessionsig::Result<Option<(RevocationTarget, Address)>>>
+            + Send
+            + 'a,
+    >,
+>;
 
 /// The three views of one store a node uses.
 #[derive(Clone)]
@@ -318,14 +320,7 @@ mod sql {
         fn first_revoked<'a>(
             &'a self,
             items: &'a [(RevocationTarget, Address)],
-        ) -> std::pin::Pin<
-            Box<
-                dyn std::future::Future<
-                        Output = sessionsig::Result<Option<(RevocationTarget, Address)>>,
-                    > + Send
-                    + 'a,
-            >,
-        > {
+        ) -> RevocationAnswer<'a> {
             Box::pin(self.0.first_revoked_async(items))
         }
     }

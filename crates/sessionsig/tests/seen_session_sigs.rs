@@ -171,3 +171,53 @@ fn without_session_sigs_nothing_is_remembered() {
     assert_eq!(code_at(&v, &s, now()), "ok");
     assert_eq!(c.session_sigs_len(), 0);
 }
+
+#[test]
+fn warm_verification_applies_only_to_what_the_cache_holds_and_checks_the_rest() {
+    let c = cache();
+    let v = remembering(c.clone(), NODE);
+    let s = UnverifiedSessionSig::from(session(Caveat::new(), NODE));
+    // Never seen: nothing done, nothing counted.
+    assert!(v.authorize_warm(&s, &Request::any()).is_none());
+    assert!(v.authorize_warm_pending(&s, &Request::any()).is_none());
+    assert_eq!((c.hits(), c.misses()), (0, 0));
+    v.verify(&s, &Request::any()).unwrap();
+    // Seen, its AuthSig cached: verified warm, the AuthSig counted as a hit.
+    let hits = c.hits();
+    assert!(v.authorize_warm(&s, &Request::any()).unwrap().is_ok());
+    assert_eq!(c.hits(), hits + 1);
+    // The caller asks the revocation store itself: its answer decides.
+    let pending = v
+        .authorize_warm_pending(&s, &Request::any())
+        .unwrap()
+        .unwrap();
+    let items = pending.items().to_vec();
+    assert_eq!(
+        items[0],
+        (
+            RevocationTarget::SessionKey(s.wire().address.clone()),
+            owner().address()
+        )
+    );
+    assert!(v.finish_warm(pending, None).is_ok());
+    let pending = v
+        .authorize_warm_pending(&s, &Request::any())
+        .unwrap()
+        .unwrap();
+    let e = v.finish_warm(pending, Some(items[1].clone())).unwrap_err();
+    assert_eq!(e.code(), "revoked");
+    // Revoked in the store: the warm path refuses too.
+    v.revocation_store()
+        .revoke(&items[0].0, items[0].1)
+        .unwrap();
+    assert_eq!(
+        v.authorize_warm(&s, &Request::any())
+            .unwrap()
+            .unwrap_err()
+            .code(),
+        "revoked"
+    );
+    // Once the cache forgets, nothing is warm.
+    c.clear();
+    assert!(v.authorize_warm(&s, &Request::any()).is_none());
+}

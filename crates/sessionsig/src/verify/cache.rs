@@ -196,6 +196,11 @@ impl AuthSigCache {
         (!expired).then(|| (e.verified.clone(), e.verified_at))
     }
 
+    /// Count a hit for an entry taken with [`AuthSigCache::peek_with_age`] and used.
+    pub(crate) fn count_hit(&self) {
+        self.hits.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Remember an AuthSig verified at `now`.
     pub fn insert(
         &self,

@@ -464,6 +464,21 @@ impl<C: Clock> Verifier<C> {
         Ok(v)
     }
 
+    /// [`Self::auth_sig`] for an entry a warm verification already took from the cache:
+    /// counted as a hit, its role, time window and policy checked as for any cached one.
+    fn cached_auth_sig(
+        &self,
+        v: Arc<VerifiedAuthSig>,
+        now: OffsetDateTime,
+        session_key: Option<&str>,
+    ) -> Result<Arc<VerifiedAuthSig>> {
+        self.cache.count_hit();
+        check_role(&v.role, session_key)?;
+        v.check_time(now, self.policy.skew)?;
+        siwe_policy::check(&self.policy, &v, AuthSigKind::of(&v.role))?;
+        Ok(v)
+    }
+
     fn check_revoked(&self, items: &[(RevocationTarget, Address)]) -> Result<()> {
         if let Some((target, issuer)) = self.revocations.first_revoked(items)? {
             return Err(revoked(&target, issuer));
@@ -495,25 +510,31 @@ impl<C: Clock> Verifier<C> {
 
     /// What [`Verifier::authorize_warm`] needs cached before it begins: the remembered
     /// SessionSig, and every AuthSig it carries (with no contract-wallet check due); `None`
-    /// when anything is missing. Looks only: counts no cache hit or miss.
+    /// when anything is missing. Counts no cache hit or miss (the steps count the hits).
     fn warm_parts(&self, wire: &SessionSig, now: OffsetDateTime) -> Option<Warm> {
         let (seen, _) = self.cache.seen_session_sig(wire);
         let seen = seen?;
         let skew = self.policy.skew;
         let recheck = self.policy.contract_wallet_recheck;
-        let all_cached = seen.message.capabilities.iter().all(|a| {
-            self.cache
-                .peek_with_age(&a.sig, &a.signed_message, now, skew)
-                .is_some_and(|(v, at)| {
-                    v.check != SignatureCheck::ContractWallet || now - at < recheck
-                })
-        });
-        all_cached.then_some(Warm { seen })
+        let auth_sigs = seen
+            .message
+            .capabilities
+            .iter()
+            .map(|a| {
+                self.cache
+                    .peek_with_age(&a.sig, &a.signed_message, now, skew)
+                    .filter(|(v, at)| {
+                        v.check != SignatureCheck::ContractWallet || now - *at < recheck
+                    })
+                    .map(|(v, _)| v)
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Warm { seen, auth_sigs })
     }
 
     /// SPEC §8 steps 1–8, in order, stopping at the first failure. With `warm`, steps 1–2
-    /// (signature and parse of these exact bytes) are what the cache remembered; an AuthSig
-    /// evicted since [`Self::warm_parts`] looked is simply verified again.
+    /// (signature and parse of these exact bytes) are what the cache remembered, and the
+    /// AuthSigs are the entries [`Self::warm_parts`] took from the cache.
     fn authorize_steps(
         &self,
         wire: &SessionSig,
@@ -548,10 +569,16 @@ impl<C: Clock> Verifier<C> {
         }
         // Steps 1-2 depend on nothing but these exact bytes: a SessionSig seen before (when
         // the cache remembers them) skips them; everything after runs every time.
-        let (seen, remember) = match warm {
-            Some(w) => (Some(w.seen), None),
-            None => self.cache.seen_session_sig(wire),
+        let (seen, remember, warm_auth_sigs) = match warm {
+            Some(w) => (Some(w.seen), None, Some(w.auth_sigs)),
+            None => {
+                let (seen, remember) = self.cache.seen_session_sig(wire);
+                (seen, remember, None)
+            }
         };
+        // Warm: the AuthSigs found cached when the request began (in capability order), so
+        // none can be evicted in between; their time windows and policy are checked below.
+        let warm_auth_sig = |i: usize| warm_auth_sigs.as_ref().and_then(|v| v.get(i).cloned());
         let (key, msg) = match seen {
             Some(seen) => (seen.key, seen.message.clone()),
             None => {
@@ -630,13 +657,20 @@ impl<C: Clock> Verifier<C> {
         let Some((session_wire, others)) = msg.capabilities.split_last() else {
             return Err(Error::MissingSessionAuthSig(wire.address.clone()));
         };
-        let session_auth = self.auth_sig(session_wire, now, Some(&wire.address))?;
+        let session_auth = match warm_auth_sig(others.len()) {
+            Some(v) => self.cached_auth_sig(v, now, Some(&wire.address))?,
+            None => self.auth_sig(session_wire, now, Some(&wire.address))?,
+        };
         let owner = session_auth.address;
 
         // Step 7: delegations (and other AuthSigs) carried along verify too.
         let mut carried = Vec::with_capacity(others.len());
-        for other in others {
-            let v = match self.auth_sig(other, now, None) {
+        for (i, other) in others.iter().enumerate() {
+            let checked = match warm_auth_sig(i) {
+                Some(v) => self.cached_auth_sig(v, now, None),
+                None => self.auth_sig(other, now, None),
+            };
+            let v = match checked {
                 Err(e @ (Error::SiweExpired(_) | Error::SiweNotYetValid(_))) => {
                     let (siwe, _) = other.parse_siwe()?;
                     return Err(Error::DelegationNotValid {
@@ -792,6 +826,8 @@ impl PendingRevocations {
 /// What a warm-only verification found cached before it began.
 struct Warm {
     seen: Arc<cache::SeenSessionSig>,
+    /// Every AuthSig the SessionSig carries, in capability order.
+    auth_sigs: Vec<Arc<VerifiedAuthSig>>,
 }
 
 fn check_role(role: &AuthSigRole, session_key: Option<&str>) -> Result<()> {
