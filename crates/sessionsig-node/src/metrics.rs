@@ -20,8 +20,8 @@
 //!
 //! Measured (`benches/node_overhead.rs`, in process): recording a verified request — the
 //! in-flight gauge, the route/status counter, the latency and verification histograms and
-//! the result counter — costs 32 ns of CPU, against 11–18 µs of node CPU for the cheapest
-//! routes (404, handshake) in the same run: nothing a crate could save. The text format is
+//! the result counter — costs 32–52 ns of CPU (two runs), against 10–18 µs of node CPU for the
+//! cheapest routes (404, handshake) in the same runs: nothing a crate could save. The text format is
 //! fixed (0.0.4) and small (counters, one gauge, fixed-bucket histograms) and checked line by
 //! line by the test below and the node's tests, so a crate would add a dependency tree to
 //! keep up without a measurable gain.

@@ -5,8 +5,8 @@
 //! # Why not r2d2 or deadpool
 //!
 //! Measured (`benches/node_overhead.rs` of `sessionsig-node`, in process): a SQLite
-//! revocation check of 3 pairs through this pool costs 3.7 µs of CPU, checkout and return
-//! included; the pool's part of it is an uncontended mutex and a `Vec` pop and push. A crate
+//! revocation check of 3 pairs through this pool costs 3.7–4.1 µs of CPU (two runs), checkout
+//! and return included; the pool's part of it is an uncontended mutex and a `Vec` pop and push. A crate
 //! cannot make that cheaper, so the choice is about upkeep: r2d2 is the same design (mutex,
 //! condvar) plus a thread pool for reaping, and its adapters (`r2d2_sqlite`,
 //! `r2d2_postgres`) each pin one release line of `rusqlite` / `postgres`, so a driver upgrade

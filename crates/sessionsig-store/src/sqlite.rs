@@ -190,9 +190,10 @@ impl Sqlite {
     /// [`UNION_PAIRS`] pairs (every SessionSig within the default policy): one primary-key
     /// lookup per pair (`SELECT k WHERE EXISTS (…) UNION ALL …`), prepared once per number of
     /// pairs; beyond, the pairs go in as one JSON array joined against the primary key. The
-    /// lookups cost half what the JSON form does: 8.0 µs of CPU for 16 pairs against 16.9 µs
-    /// for 17 through `json_each`, and 3.7 µs for the 3 pairs of a plain session (pool
-    /// included, in process; `benches/node_overhead.rs` of `sessionsig-node`).
+    /// lookups cost half what the JSON form does: 8.0–8.5 µs of CPU for 16 pairs against
+    /// 16.9–18.1 µs for 17 through `json_each`, and 3.7–4.1 µs for the 3 pairs of a plain
+    /// session (pool included, in process, two runs; `benches/node_overhead.rs` of
+    /// `sessionsig-node`).
     pub(crate) fn first_revoked(&self, items: &[(String, String)]) -> Result<Option<usize>> {
         if items.is_empty() {
             return Ok(None);
