@@ -1,10 +1,19 @@
 //! What the node benches share: a real `sessionsig-node` process on a free loopback port,
-//! stopped with SIGTERM when dropped, and its CPU time and memory from `/proc`.
+//! stopped with SIGTERM when dropped, its CPU time and memory from `/proc`, signed warm
+//! sessions, and one HTTP/1.1 round trip over a raw keep-alive connection.
 #![allow(dead_code)]
 
+use sessionsig::auth_sig::{AuthSig, SiweRecapParams};
+use sessionsig::lit::{LitAbility, LitResource, ResourceAbilityRequest};
+use sessionsig::recap::{Capability, Caveat};
+use sessionsig::session::{SessionKeyPair, SessionSig, SessionSigParams, WireFormat};
+use sessionsig::time::{Duration as TDuration, OffsetDateTime, Timestamp};
+use sessionsig::wallet::LocalWallet;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 /// The node under test.
 pub struct NodeProc {
@@ -92,4 +101,110 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .unwrap_or(0)
+}
+
+/// `n` sessions of distinct wallets and session keys, each one's SessionSig for `url` asking
+/// `pkp-signing` on `lit-pkp://*` (granted by its session AuthSig, valid for 30 minutes).
+pub fn session_sigs(url: &str, n: usize) -> Vec<SessionSig> {
+    let now = OffsetDateTime::now_utc();
+    (0..n)
+        .map(|i| {
+            let key = SessionKeyPair::generate();
+            let auth = session_auth_sig(i, &key, now);
+            sign_session_sig(url, &key, &auth, now - TDuration::seconds(5))
+        })
+        .collect()
+}
+
+/// The session AuthSig of wallet number `i` for `key`: grants `Threshold/Signing` on
+/// `lit-pkp://*`, signed a minute before `now`, valid for an hour after.
+pub fn session_auth_sig(i: usize, key: &SessionKeyPair, now: OffsetDateTime) -> AuthSig {
+    let mut grant = Capability::new();
+    let _ = grant.add_ability("lit-pkp://*", "Threshold/Signing", vec![Caveat::new()]);
+    let mut seed = [7u8; 32];
+    seed[..8].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+    let wallet = LocalWallet::from_bytes(&seed).expect("wallet");
+    AuthSig::create(
+        &wallet,
+        &SiweRecapParams {
+            domain: "localhost".into(),
+            uri: SiweRecapParams::session_uri(&key.public_hex()),
+            statement: None,
+            nonce: "loadtest0001".into(),
+            chain_id: 1,
+            issued_at: Timestamp::from_instant(now - TDuration::minutes(1)),
+            expiration: Some(Timestamp::from_instant(now + TDuration::hours(1))),
+            not_before: None,
+            capability: grant,
+        },
+    )
+    .expect("auth sig")
+}
+
+/// A SessionSig of `key` under `auth` for `url`, asking `pkp-signing` on `lit-pkp://*`,
+/// issued at `issued_at` (milliseconds are signed: distinct instants, distinct bytes) and
+/// valid 30 minutes after it.
+pub fn sign_session_sig(
+    url: &str,
+    key: &SessionKeyPair,
+    auth: &AuthSig,
+    issued_at: OffsetDateTime,
+) -> SessionSig {
+    let pkp = LitResource::parse("lit-pkp://*").expect("resource");
+    let reqs = [ResourceAbilityRequest::new(pkp, LitAbility::PkpSigning).expect("request")];
+    let sigs = key
+        .sign_session_sigs(
+            &SessionSigParams {
+                requests: &reqs,
+                capabilities: std::slice::from_ref(auth),
+                issued_at,
+                expiration: issued_at + TDuration::minutes(30),
+                format: WireFormat::V7,
+            },
+            &[url],
+        )
+        .expect("session sigs");
+    sigs.get(url).expect("entry").clone()
+}
+
+/// Send one request on `s` and read one answer (which must have a `Content-Length`); returns
+/// the status. `buf` holds the whole answer afterwards.
+pub async fn round_trip(s: &mut TcpStream, req: &[u8], buf: &mut Vec<u8>) -> Result<u16, String> {
+    s.write_all(req).await.map_err(|e| e.to_string())?;
+    buf.clear();
+    let mut chunk = [0u8; 8192];
+    loop {
+        let n = s.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("connection closed".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = find(buf, b"\r\n\r\n") {
+            let head = std::str::from_utf8(&buf[..end]).map_err(|e| e.to_string())?;
+            let status: u16 = head
+                .get(9..12)
+                .and_then(|s| s.parse().ok())
+                .ok_or("bad status line")?;
+            let len: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse().ok())?
+                })
+                .ok_or("no content-length")?;
+            while buf.len() < end + 4 + len {
+                let n = s.read(&mut chunk).await.map_err(|e| e.to_string())?;
+                if n == 0 {
+                    return Err("connection closed".into());
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            return Ok(status);
+        }
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }

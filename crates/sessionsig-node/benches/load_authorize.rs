@@ -26,18 +26,13 @@
 //!   (`/proc/<pid>/stat`), so runs on a noisy machine can be compared.
 //! * Bounded: `--warmup` + `--duration` seconds per mode, connect and read timeouts of 10 s.
 
-use sessionsig::auth_sig::{AuthSig, SiweRecapParams};
-use sessionsig::lit::{LitAbility, LitResource, ResourceAbilityRequest};
-use sessionsig::recap::{Capability, Caveat};
-use sessionsig::session::{SessionKeyPair, SessionSig, SessionSigParams, WireFormat};
-use sessionsig::time::{Duration as TDuration, OffsetDateTime, Timestamp};
-use sessionsig::wallet::LocalWallet;
+use sessionsig::lit::{LitAbility, LitResource};
+use sessionsig::session::{SessionKeyPair, SessionSig};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 mod common;
-use common::{cpu_secs, free_port, rss_kib, NodeProc};
+use common::{cpu_secs, free_port, round_trip, rss_kib, NodeProc};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sessionsig-node");
 
@@ -139,45 +134,9 @@ fn requests(url: &str, n: usize) -> Vec<Vec<u8>> {
 
 /// `n` warm sessions: each one's SessionSig for `url` and the `/v1/authorize` body.
 fn requests_raw(url: &str, n: usize) -> Vec<(SessionSig, String)> {
-    let now = OffsetDateTime::now_utc();
-    let mut grant = Capability::new();
-    let _ = grant.add_ability("lit-pkp://*", "Threshold/Signing", vec![Caveat::new()]);
-    let pkp = LitResource::parse("lit-pkp://*").expect("resource");
-    let reqs = [ResourceAbilityRequest::new(pkp, LitAbility::PkpSigning).expect("request")];
-    (0..n)
-        .map(|i| {
-            let mut seed = [7u8; 32];
-            seed[..8].copy_from_slice(&(i as u64 + 1).to_be_bytes());
-            let wallet = LocalWallet::from_bytes(&seed).expect("wallet");
-            let key = SessionKeyPair::generate();
-            let auth = AuthSig::create(
-                &wallet,
-                &SiweRecapParams {
-                    domain: "localhost".into(),
-                    uri: SiweRecapParams::session_uri(&key.public_hex()),
-                    statement: None,
-                    nonce: "loadtest0001".into(),
-                    chain_id: 1,
-                    issued_at: Timestamp::from_instant(now - TDuration::minutes(1)),
-                    expiration: Some(Timestamp::from_instant(now + TDuration::hours(1))),
-                    not_before: None,
-                    capability: grant.clone(),
-                },
-            )
-            .expect("auth sig");
-            let sigs = key
-                .sign_session_sigs(
-                    &SessionSigParams {
-                        requests: &reqs,
-                        capabilities: &[auth],
-                        issued_at: now - TDuration::seconds(5),
-                        expiration: now + TDuration::minutes(30),
-                        format: WireFormat::V7,
-                    },
-                    &[url],
-                )
-                .expect("session sigs");
-            let sig = sigs.get(url).expect("entry").clone();
+    common::session_sigs(url, n)
+        .into_iter()
+        .map(|sig| {
             let body = serde_json::json!({
                 "sessionSig": serde_json::to_value(&sig).expect("json"),
                 "resource": "lit-pkp://*",
@@ -187,47 +146,6 @@ fn requests_raw(url: &str, n: usize) -> Vec<(SessionSig, String)> {
             (sig, body)
         })
         .collect()
-}
-
-/// Send one request on `s` and read one answer; returns the status.
-async fn round_trip(s: &mut TcpStream, req: &[u8], buf: &mut Vec<u8>) -> Result<u16, String> {
-    s.write_all(req).await.map_err(|e| e.to_string())?;
-    buf.clear();
-    let mut chunk = [0u8; 8192];
-    loop {
-        let n = s.read(&mut chunk).await.map_err(|e| e.to_string())?;
-        if n == 0 {
-            return Err("connection closed".into());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(end) = find(buf, b"\r\n\r\n") {
-            let head = std::str::from_utf8(&buf[..end]).map_err(|e| e.to_string())?;
-            let status: u16 = head
-                .get(9..12)
-                .and_then(|s| s.parse().ok())
-                .ok_or("bad status line")?;
-            let len: usize = head
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse().ok())?
-                })
-                .ok_or("no content-length")?;
-            while buf.len() < end + 4 + len {
-                let n = s.read(&mut chunk).await.map_err(|e| e.to_string())?;
-                if n == 0 {
-                    return Err("connection closed".into());
-                }
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            return Ok(status);
-        }
-    }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 #[derive(Debug, Default)]

@@ -57,6 +57,7 @@ use crate::error::{NodeError, Result};
 use crate::json::check_depth;
 use crate::metrics::Metrics;
 use crate::nonce::NonceKey;
+use crate::store::AsyncRevocations;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
@@ -144,6 +145,7 @@ pub fn parse_session_sig(json: &[u8], max_json_depth: usize) -> Result<Unverifie
 /// network nonce. Cheap to clone; share one per node.
 pub struct Authorizer<C = Arc<dyn Clock>> {
     verifier: Arc<Verifier<C>>,
+    revocations_async: Option<Arc<dyn AsyncRevocations>>,
     metrics: Option<Arc<Metrics>>,
     nonce: Option<NonceKey>,
     max_json_depth: usize,
@@ -172,6 +174,7 @@ impl<C> Clone for Authorizer<C> {
     fn clone(&self) -> Self {
         Authorizer {
             verifier: self.verifier.clone(),
+            revocations_async: self.revocations_async.clone(),
             metrics: self.metrics.clone(),
             nonce: self.nonce.clone(),
             max_json_depth: self.max_json_depth,
@@ -196,11 +199,20 @@ impl<C: Clock + 'static> Authorizer<C> {
     pub fn new(verifier: Arc<Verifier<C>>) -> Self {
         Authorizer {
             verifier,
+            revocations_async: None,
             metrics: None,
             nonce: None,
             max_json_depth: DEFAULT_MAX_JSON_DEPTH,
             nonce_rules: NonceRules::default(),
         }
+    }
+
+    /// Ask `store` — the verifier's own revocation store, from async code — for the
+    /// revocation check of a warm SessionSig (seen before, its AuthSigs cached), so that it
+    /// needs no blocking thread: one round trip awaited on the async thread.
+    pub fn with_async_revocations(mut self, store: Arc<dyn AsyncRevocations>) -> Self {
+        self.revocations_async = Some(store);
+        self
     }
 
     /// Count verifications (by result code) and their time in `metrics`.
@@ -257,11 +269,41 @@ impl<C: Clock + 'static> Authorizer<C> {
     /// synchronous), with the network nonce when the node requires one, spending nothing: the
     /// caller runs its own checks and then [`commit`](Self::commit)s. Failures are counted in
     /// the metrics under their code.
+    ///
+    /// A SessionSig seen before, whose AuthSigs are all cached: verified right here on the
+    /// async thread, with a revocation store that answers locally (memory, SQLite) or one
+    /// asked asynchronously ([`with_async_revocations`](Self::with_async_revocations),
+    /// PostgreSQL). What is left of it is a few µs of cache lookups, time checks and one
+    /// revocation query, less than the hop to the blocking pool and back costs
+    /// (`benches/node_overhead.rs`).
     pub async fn check(
         &self,
         sig: UnverifiedSessionSig,
         request: Request,
     ) -> Result<Authorization> {
+        if self.verifier.revocation_store().answers_locally() {
+            let start = Instant::now();
+            if let Some(r) = self.verifier.authorize_warm(&sig, &request) {
+                let result = r.map_err(NodeError::from).and_then(|a| {
+                    self.check_nonce(&self.verifier, &sig)?;
+                    Ok(a)
+                });
+                return self.counted(result, start.elapsed());
+            }
+        } else if let Some(store) = &self.revocations_async {
+            let start = Instant::now();
+            if let Some(pending) = self.verifier.authorize_warm_pending(&sig, &request) {
+                let result = async {
+                    let pending = pending?;
+                    let answer = store.first_revoked(pending.items()).await?;
+                    let a = self.verifier.finish_warm(pending, answer)?;
+                    self.check_nonce(&self.verifier, &sig)?;
+                    Ok::<_, NodeError>(a)
+                }
+                .await;
+                return self.counted(result, start.elapsed());
+            }
+        }
         let verifier = self.verifier.clone();
         let nonce = self.nonce.clone();
         let rules = self.nonce_rules;
@@ -292,6 +334,29 @@ impl<C: Clock + 'static> Authorizer<C> {
                 std::time::Duration::ZERO,
             ),
         };
+        self.counted(result, elapsed)
+    }
+
+    /// The network nonce rule, when the node has one.
+    fn check_nonce(&self, verifier: &Verifier<C>, sig: &UnverifiedSessionSig) -> Result<()> {
+        match &self.nonce {
+            Some(k) => check_network_nonce(
+                k,
+                sig,
+                verifier.policy().skew,
+                verifier.clock().now(),
+                self.nonce_rules,
+            ),
+            None => Ok(()),
+        }
+    }
+
+    /// Count a verification's time, and its code when it failed.
+    fn counted(
+        &self,
+        result: Result<Authorization>,
+        elapsed: std::time::Duration,
+    ) -> Result<Authorization> {
         if let Some(m) = &self.metrics {
             m.verification_time(elapsed);
         }

@@ -15,6 +15,16 @@
 //!
 //! Label values come from bounded sets (route templates, status codes, stable error codes),
 //! never from request data.
+//!
+//! # Why by hand, not `prometheus-client`
+//!
+//! Measured (`benches/node_overhead.rs`, in process): recording a verified request — the
+//! in-flight gauge, the route/status counter, the latency and verification histograms and
+//! the result counter — costs 32–52 ns of CPU (two runs), against 10–18 µs of node CPU for the
+//! cheapest routes (404, handshake) in the same runs: nothing a crate could save. The text format is
+//! fixed (0.0.4) and small (counters, one gauge, fixed-bucket histograms) and checked line by
+//! line by the test below and the node's tests, so a crate would add a dependency tree to
+//! keep up without a measurable gain.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

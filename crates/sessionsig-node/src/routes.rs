@@ -115,7 +115,12 @@ impl AppState {
                 .map_err(|e| NodeError::Config(format!("public_url: {e}")))?
                 .with_revocation_store(stores.revocations.clone())
                 .with_usage_store(stores.usage.clone())
-                .with_cache(Arc::new(AuthSigCache::new(settings.cache_capacity)));
+                // A client repeats its SessionSig (`Authorization` header) on every request:
+                // its signature and parse are remembered, every other check runs each time.
+                .with_cache(Arc::new(
+                    AuthSigCache::new(settings.cache_capacity)
+                        .with_session_sigs(settings.cache_capacity),
+                ));
         if let Some(c) = &contract_wallets {
             verifier = verifier.with_contract_wallets(c.clone());
         }
@@ -124,6 +129,9 @@ impl AppState {
         let mut auth = Authorizer::new(Arc::new(verifier))
             .with_metrics(metrics.clone())
             .with_max_json_depth(settings.limits.max_json_depth);
+        if let Some(r) = &stores.revocations_async {
+            auth = auth.with_async_revocations(r.clone());
+        }
         if settings.require_network_nonce {
             auth = auth
                 .require_network_nonce(nonce.clone())
@@ -602,16 +610,25 @@ async fn get_revocation(
     Ok(no_store(Json(body).into_response()))
 }
 
+/// `/healthz` asks the store every time (no cached "ok" hides an outage), the way a verified
+/// request does: on this thread when the store answers locally, asynchronously when it can,
+/// else from the blocking pool.
 async fn healthz(State(st): State<AppState>) -> Result<Response> {
-    let store = st.inner.stores.revocations.clone();
-    tokio::task::spawn_blocking(move || {
-        store.is_revoked(
-            &RevocationTarget::AuthSig(alloy_primitives::B256::ZERO),
-            alloy_primitives::Address::ZERO,
-        )
-    })
-    .await
-    .map_err(|e| NodeError::Internal(format!("health task: {e}")))??;
+    let probe = [(
+        RevocationTarget::AuthSig(alloy_primitives::B256::ZERO),
+        alloy_primitives::Address::ZERO,
+    )];
+    let stores = &st.inner.stores;
+    if stores.revocations.answers_locally() {
+        stores.revocations.first_revoked(&probe)?;
+    } else if let Some(a) = &stores.revocations_async {
+        a.first_revoked(&probe).await?;
+    } else {
+        let store = stores.revocations.clone();
+        tokio::task::spawn_blocking(move || store.first_revoked(&probe))
+            .await
+            .map_err(|e| NodeError::Internal(format!("health task: {e}")))??;
+    }
     Ok(no_store(
         // An open route says only what a load balancer needs: nothing about the store (its
         // host, user, file paths) or the configuration.

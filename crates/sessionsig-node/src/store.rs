@@ -84,11 +84,35 @@ pub fn bucket_name(client: ClientKey) -> String {
     }
 }
 
+/// A revocation check made from async code, one round trip, without a blocking thread
+/// (PostgreSQL through its async driver on the node's runtime): the answer of
+/// [`RevocationStore::first_revoked`] of the same store.
+pub trait AsyncRevocations: Send + Sync {
+    /// The first of `items` that is revoked, if any.
+    fn first_revoked<'a>(
+        &'a self,
+        items: &'a [(RevocationTarget, Address)],
+    ) -> RevocationAnswer<'a>;
+}
+
+/// The answer of [`AsyncRevocations::first_revoked`]: the first revoked item, if any.
+pub type RevocationAnswer<'a> = std::pin::Pin<
+    Box<
+        dyn std::future::Future<Output = sessionsig::Result<Option<(RevocationTarget, Address)>>>
+            + Send
+            + 'a,
+    >,
+>;
+
 /// The three views of one store a node uses.
 #[derive(Clone)]
 pub struct Stores {
     /// Read by the verifier on every request.
     pub revocations: Arc<dyn RevocationStore>,
+    /// The same revocations, asked from async code (PostgreSQL): a warm request's check then
+    /// needs no blocking thread. `None` for stores that answer locally (memory, SQLite) or
+    /// that have no async path. Must be the store `revocations` reads.
+    pub revocations_async: Option<Arc<dyn AsyncRevocations>>,
     /// Charged by the verifier for `uses` caveats.
     pub usage: Arc<dyn UsageStore>,
     /// Written by `POST /v1/revocations`, read by `GET /v1/revocations/{id}`.
@@ -114,6 +138,7 @@ impl Stores {
         let m = Arc::new(MemoryStore::default());
         Stores {
             revocations: m.clone(),
+            revocations_async: None,
             usage: m.clone(),
             log: m,
             backpack: None,
@@ -148,6 +173,9 @@ impl RevocationStore for MemoryStore {
     }
     fn is_revoked(&self, target: &RevocationTarget, issuer: Address) -> sessionsig::Result<bool> {
         self.revocations.is_revoked(target, issuer)
+    }
+    fn answers_locally(&self) -> bool {
+        true
     }
 }
 
@@ -253,7 +281,10 @@ mod sql {
         };
         let backpack: Arc<dyn sessionsig_store::backpack::BackpackStore> = Arc::new(store.clone());
         let shared = Arc::new(Sql(store));
+        let revocations_async: Option<Arc<dyn AsyncRevocations>> =
+            (!shared.answers_locally()).then(|| shared.clone() as Arc<dyn AsyncRevocations>);
         Ok(Stores {
+            revocations_async,
             revocations: shared.clone(),
             usage: shared.clone(),
             log: shared,
@@ -282,6 +313,18 @@ mod sql {
             items: &[(RevocationTarget, Address)],
         ) -> sessionsig::Result<Option<(RevocationTarget, Address)>> {
             self.0.first_revoked(items)
+        }
+        fn answers_locally(&self) -> bool {
+            self.0.answers_locally()
+        }
+    }
+
+    impl AsyncRevocations for Sql {
+        fn first_revoked<'a>(
+            &'a self,
+            items: &'a [(RevocationTarget, Address)],
+        ) -> RevocationAnswer<'a> {
+            Box::pin(self.0.first_revoked_async(items))
         }
     }
 

@@ -40,7 +40,11 @@
 //! private tokio runtime and `block_on` there (and `block_on` panics when called from async
 //! code by mistake), its SQLite driver already runs each connection on a thread of its own, and
 //! its embedded migrations need its proc-macro crate. Here a call runs on the caller's thread
-//! and the dependency tree is smaller. Async code can use [`SqlStore::run_blocking`].
+//! and the dependency tree is smaller. Async code can use [`SqlStore::run_blocking`]. The one
+//! exception is the revocation check of a warm request, which a node makes on every request:
+//! [`SqlStore::first_revoked_async`] sends it through `tokio-postgres` (the async driver under
+//! `postgres`) on the caller's runtime, because the hand-off to a blocking thread cost more
+//! than the query (figures in `pg_async.rs`).
 //!
 //! # Async code
 //!
@@ -122,6 +126,7 @@
 pub mod backpack;
 mod migrations;
 mod pg;
+mod pg_async;
 mod pool;
 mod sqlite;
 
@@ -531,6 +536,30 @@ fn normalize(charges: &[UseCharge]) -> Result<Vec<UseCharge>> {
     Ok(v)
 }
 
+impl SqlStore {
+    /// [`RevocationStore::first_revoked`] from async code, one round trip: PostgreSQL is asked
+    /// by its async driver on the caller's tokio runtime (no blocking thread; the connection is
+    /// opened on first use and its I/O runs as a task of that runtime), SQLite answers at once
+    /// from its local file. Call it within a tokio runtime.
+    pub async fn first_revoked_async(
+        &self,
+        items: &[(RevocationTarget, Address)],
+    ) -> Result<Option<(RevocationTarget, Address)>> {
+        if items.is_empty() {
+            return Ok(None);
+        }
+        let keys: Vec<(String, String)> = items
+            .iter()
+            .map(|(t, a)| (t.id(), issuer_text(*a)))
+            .collect();
+        let idx = match &*self.backend {
+            Backend::Sqlite(b) => b.first_revoked(&keys)?,
+            Backend::Postgres(b) => b.async_pg.first_revoked(&keys).await?,
+        };
+        Ok(idx.and_then(|i| items.get(i)).cloned())
+    }
+}
+
 impl RevocationStore for SqlStore {
     fn revoke(&self, target: &RevocationTarget, issuer: Address) -> Result<()> {
         self.revoke_inner(target, issuer, None)
@@ -561,6 +590,12 @@ impl RevocationStore for SqlStore {
             Backend::Postgres(b) => b.first_revoked(&keys)?,
         };
         Ok(idx.and_then(|i| items.get(i)).cloned())
+    }
+
+    /// SQLite answers from a local file (WAL: a read never waits for a writer); PostgreSQL
+    /// is a network round trip.
+    fn answers_locally(&self) -> bool {
+        matches!(&*self.backend, Backend::Sqlite(_))
     }
 }
 

@@ -5,6 +5,18 @@
 //! Rules for adding one: never edit a released migration, add the next number; keep each one
 //! compatible with the previous release's code (nodes are upgraded one at a time and an older
 //! node keeps running against the newer schema).
+//!
+//! # Why not refinery or `sqlx migrate`
+//!
+//! The runner is one function per dialect (`migrate` in `sqlite.rs` and `pg.rs`, about 40
+//! lines each): under the database's own lock (`BEGIN IMMEDIATE`; a transaction-scoped
+//! advisory lock in PostgreSQL, so nodes starting together apply each step once) it applies,
+//! in the same transaction, every embedded step newer than the highest version recorded.
+//! refinery would record history in a table of its own (`refinery_schema_history`), so every
+//! deployed database would need its `sessionsig_migrations` rows carried over, and its
+//! `rusqlite` / `postgres` features pin driver release lines; `sqlx migrate` needs sqlx (see
+//! the crate docs for why the store uses the synchronous drivers). No speed is at stake:
+//! migrations run once per open, never per request.
 
 /// One schema step, in both dialects.
 pub(crate) struct Migration {

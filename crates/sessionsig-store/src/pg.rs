@@ -36,6 +36,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// turns out to be dead, e.g. after a server restart.
 pub(crate) struct Postgres {
     pub(crate) pool: Pool<PgConn>,
+    /// The revocation check from async code (`SqlStore::first_revoked_async`).
+    pub(crate) async_pg: crate::pg_async::AsyncPg,
 }
 
 pub(crate) struct PgConn {
@@ -112,6 +114,7 @@ impl Postgres {
             config.application_name("sessionsig-store");
         }
         let schema = opts.postgres_schema.clone();
+        let async_pg = crate::pg_async::AsyncPg::new(url, schema.clone())?;
         if let Some(s) = &schema {
             check_identifier(s)?;
         }
@@ -127,7 +130,7 @@ impl Postgres {
             |c| c.client.is_closed(),
         );
         pool.seed(first);
-        Ok(Postgres { pool })
+        Ok(Postgres { pool, async_pg })
     }
 
     /// Record a revocation; `keep_until` (Unix seconds, `None`: forever) only ever grows and a

@@ -214,21 +214,45 @@ impl Sqlite {
         })
     }
 
-    /// Index (0-based) of the first revoked `(target, issuer)` pair, in one statement: the
-    /// pairs go in as one JSON array and are joined against the primary key.
+    /// Index (0-based) of the first revoked `(target, issuer)` pair, in one statement. Up to
+    /// [`UNION_PAIRS`] pairs (every SessionSig within the default policy): one primary-key
+    /// lookup per pair (`SELECT k WHERE EXISTS (…) UNION ALL …`), prepared once per number of
+    /// pairs; beyond, the pairs go in as one JSON array joined against the primary key. The
+    /// lookups cost half what the JSON form does: 8.0–8.5 µs of CPU for 16 pairs against
+    /// 16.9–18.1 µs for 17 through `json_each`, and 3.7–4.1 µs for the 3 pairs of a plain
+    /// session (pool included, in process, two runs; `benches/node_overhead.rs` of
+    /// `sessionsig-node`).
     pub(crate) fn first_revoked(&self, items: &[(String, String)]) -> Result<Option<usize>> {
-        let json = serde_json::to_string(items)
-            .map_err(|e| Error::Store(format!("sqlite: cannot encode the query: {e}")))?;
-        let idx: Option<i64> = self.read(|c| {
-            c.prepare_cached(
-                "SELECT CAST(j.key AS INTEGER) FROM json_each(?1) AS j
-                 WHERE EXISTS (SELECT 1 FROM sessionsig_revocations AS r
-                               WHERE r.target = j.value ->> 0 AND r.issuer = j.value ->> 1)
-                 ORDER BY j.key LIMIT 1",
-            )
-            .and_then(|mut s| s.query_row(params![json], |r| r.get(0)).optional())
-            .map_err(db)
-        })?;
+        if items.is_empty() {
+            return Ok(None);
+        }
+        let idx: Option<i64> = match union_sql(items.len()) {
+            Some(sql) => {
+                let params = items.iter().flat_map(|(t, i)| [t.as_str(), i.as_str()]);
+                self.read(|c| {
+                    c.prepare_cached(sql)
+                        .and_then(|mut s| {
+                            s.query_row(rusqlite::params_from_iter(params), |r| r.get(0))
+                                .optional()
+                        })
+                        .map_err(db)
+                })?
+            }
+            None => {
+                let json = serde_json::to_string(items)
+                    .map_err(|e| Error::Store(format!("sqlite: cannot encode the query: {e}")))?;
+                self.read(|c| {
+                    c.prepare_cached(
+                        "SELECT CAST(j.key AS INTEGER) FROM json_each(?1) AS j
+                         WHERE EXISTS (SELECT 1 FROM sessionsig_revocations AS r
+                                       WHERE r.target = j.value ->> 0 AND r.issuer = j.value ->> 1)
+                         ORDER BY j.key LIMIT 1",
+                    )
+                    .and_then(|mut s| s.query_row(params![json], |r| r.get(0)).optional())
+                    .map_err(db)
+                })?
+            }
+        };
         idx.map(|i| usize::try_from(i).map_err(|_| Error::Store("sqlite: bad index".into())))
             .transpose()
     }
@@ -408,6 +432,36 @@ fn retry_busy<T, E: MaybeBusy>(
             other => return other,
         }
     }
+}
+
+/// Most pairs [`Sqlite::first_revoked`] looks up with one `UNION ALL` term each (a SessionSig
+/// names 2 + its carried AuthSigs, at most 9 with the default policy).
+const UNION_PAIRS: usize = 16;
+
+/// The `UNION ALL` statement of [`Sqlite::first_revoked`] for `n` pairs, `1 ..= UNION_PAIRS`
+/// (parameters `?1, ?2` the first pair's target and issuer, and so on): the smallest index
+/// whose pair is revoked.
+fn union_sql(n: usize) -> Option<&'static str> {
+    fn build(n: usize) -> String {
+        let parts: Vec<String> = (0..n)
+            .map(|k| {
+                format!(
+                    "SELECT {k} AS i WHERE EXISTS (SELECT 1 FROM sessionsig_revocations \
+                     WHERE target = ?{} AND issuer = ?{})",
+                    2 * k + 1,
+                    2 * k + 2
+                )
+            })
+            .collect();
+        format!("{} ORDER BY i LIMIT 1", parts.join(" UNION ALL "))
+    }
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    if n == 0 || n > UNION_PAIRS {
+        return None;
+    }
+    SQL.get_or_init(|| (0..=UNION_PAIRS).map(build).collect())
+        .get(n)
+        .map(String::as_str)
 }
 
 #[cfg(test)]

@@ -8,10 +8,19 @@
 //! signed message and the signature together (length-prefixed, so no two different pairs give
 //! the same input), so the cache holds no copy of either, and one signature presented with two
 //! messages (a contract wallet may accept both) makes two entries.
+//!
+//! Optionally ([`AuthSigCache::with_session_sigs`]) it also remembers SessionSigs whose
+//! ed25519 signature verified, with their parsed message, keyed by the SHA-256 of their exact
+//! bytes (session key, signature and message, length-prefixed): a node that sees the same
+//! SessionSig again (a client repeating its `Authorization` header) skips the signature check
+//! and the parse, and runs every other check — time windows, node, revocations, grants,
+//! charges — as for a new one. A SessionSig differing in any byte is another key. Off by
+//! default: a verifier that sees each SessionSig once (the CLI over JSON Lines) would only pay
+//! the hash and the insertion.
 
 use super::super::auth_sig::VerifiedAuthSig;
 use crate::error::Result;
-use crate::session::SessionPublicKey;
+use crate::session::{SessionPublicKey, SessionSig, SessionSigMessage};
 use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -36,10 +45,32 @@ fn key(sig: &str, message: &str) -> Key {
     h.finalize().into()
 }
 
+/// The key of a SessionSig's exact bytes: SHA-256 over a domain tag, then the session key,
+/// the signature and the message, each but the last length-prefixed.
+fn session_sig_key(sig: &SessionSig) -> Key {
+    let mut h = Sha256::new();
+    h.update(b"sessionsig/seen-session-sig/v1\0");
+    h.update((sig.address.len() as u64).to_be_bytes());
+    h.update(sig.address.as_bytes());
+    h.update((sig.sig.len() as u64).to_be_bytes());
+    h.update(sig.sig.as_bytes());
+    h.update(sig.signed_message.as_bytes());
+    h.finalize().into()
+}
+
+/// A SessionSig whose signature verified over its exact bytes, and its parsed message (which
+/// names the key that signed). Nothing here depends on time, the node or the stores.
+#[derive(Debug)]
+pub(crate) struct SeenSessionSig {
+    pub(crate) key: SessionPublicKey,
+    pub(crate) message: Arc<SessionSigMessage>,
+}
+
 /// The cache. Cheap to share behind an `Arc`; all methods take `&self`.
 pub struct AuthSigCache {
     auth_sigs: quick_cache::sync::Cache<Key, Arc<Entry>>,
     keys: quick_cache::sync::Cache<String, SessionPublicKey>,
+    session_sigs: Option<quick_cache::sync::Cache<Key, Arc<SeenSessionSig>>>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -50,6 +81,7 @@ impl std::fmt::Debug for AuthSigCache {
             .field("len", &self.auth_sigs.len())
             .field("hits", &self.hits())
             .field("misses", &self.misses())
+            .field("session_sigs", &self.session_sigs_len())
             .finish()
     }
 }
@@ -61,8 +93,45 @@ impl AuthSigCache {
         AuthSigCache {
             auth_sigs: quick_cache::sync::Cache::new(capacity),
             keys: quick_cache::sync::Cache::new(capacity),
+            session_sigs: None,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+        }
+    }
+
+    /// Also remember up to `capacity` SessionSigs whose signature verified (see the
+    /// [module](self) documentation); `0` remembers none. Each entry holds the parsed message
+    /// (about the size of the SessionSig's JSON).
+    pub fn with_session_sigs(mut self, capacity: usize) -> Self {
+        self.session_sigs = (capacity > 0).then(|| quick_cache::sync::Cache::new(capacity));
+        self
+    }
+
+    /// How many SessionSigs whose signature verified are remembered.
+    pub fn session_sigs_len(&self) -> usize {
+        self.session_sigs.as_ref().map_or(0, |c| c.len())
+    }
+
+    /// The SessionSig with exactly these bytes, if its signature verified before; with the
+    /// key to remember it under when it was not (`None` when SessionSigs are not remembered).
+    pub(crate) fn seen_session_sig(
+        &self,
+        sig: &SessionSig,
+    ) -> (Option<Arc<SeenSessionSig>>, Option<Key>) {
+        let Some(cache) = &self.session_sigs else {
+            return (None, None);
+        };
+        let key = session_sig_key(sig);
+        match cache.get(&key) {
+            Some(seen) => (Some(seen), None),
+            None => (None, Some(key)),
+        }
+    }
+
+    /// Remember that the SessionSig of `key` (from [`Self::seen_session_sig`]) verified.
+    pub(crate) fn remember_session_sig(&self, key: Key, seen: SeenSessionSig) {
+        if let Some(cache) = &self.session_sigs {
+            cache.insert(key, Arc::new(seen));
         }
     }
 
@@ -109,6 +178,29 @@ impl AuthSigCache {
         }
     }
 
+    /// [`AuthSigCache::get_with_age`] without counting a hit or a miss and without dropping an
+    /// expired entry: for a look ahead whose real lookup follows.
+    pub(crate) fn peek_with_age(
+        &self,
+        sig: &str,
+        message: &str,
+        now: OffsetDateTime,
+        skew: Duration,
+    ) -> Option<(Arc<VerifiedAuthSig>, OffsetDateTime)> {
+        let e = self.auth_sigs.get(&key(sig, message))?;
+        let expired = e
+            .verified
+            .expires_at()
+            .and_then(|exp| exp.checked_add(skew))
+            .is_some_and(|end| now >= end);
+        (!expired).then(|| (e.verified.clone(), e.verified_at))
+    }
+
+    /// Count a hit for an entry taken with [`AuthSigCache::peek_with_age`] and used.
+    pub(crate) fn count_hit(&self) {
+        self.hits.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Remember an AuthSig verified at `now`.
     pub fn insert(
         &self,
@@ -142,6 +234,9 @@ impl AuthSigCache {
     pub fn clear(&self) {
         self.auth_sigs.clear();
         self.keys.clear();
+        if let Some(c) = &self.session_sigs {
+            c.clear();
+        }
     }
 
     /// Number of cached AuthSigs.

@@ -347,6 +347,59 @@ impl<C: Clock> Verifier<C> {
         self.authorize_at(sig, request, self.clock.now())
     }
 
+    /// [`Verifier::authorize`], but only for a SessionSig whose every expensive step is already
+    /// cached: its exact bytes verified before (the cache remembers SessionSigs, see
+    /// [`AuthSigCache::with_session_sigs`]) and every AuthSig it carries is cached with no
+    /// contract-wallet check due. Then the only work left that may wait is the revocation
+    /// store's query, so a server may run it on its async threads (with a store that answers
+    /// from this process or a local file). `None`, having done nothing (no cache counted), when
+    /// any step would need a signature check, a parse or the chain. The answer is the one
+    /// [`Verifier::authorize`] gives.
+    pub fn authorize_warm(
+        &self,
+        sig: &UnverifiedSessionSig,
+        request: &Request,
+    ) -> Option<Result<Authorization>> {
+        let now = self.clock.now();
+        let warm = self.warm_parts(&sig.wire, now)?;
+        Some(self.authorize_steps(&sig.wire, request, now, Some(warm)))
+    }
+
+    /// [`Verifier::authorize_warm`] for a server that asks its revocation store itself
+    /// (asynchronously, say): every step but the revocation query runs now, and the
+    /// [`PendingRevocations`] lists what to ask. [`Verifier::finish_warm`] with the store's
+    /// answer completes it, exactly as [`Verifier::authorize`] would have. `None`, having done
+    /// nothing, when the SessionSig is not warm.
+    pub fn authorize_warm_pending(
+        &self,
+        sig: &UnverifiedSessionSig,
+        request: &Request,
+    ) -> Option<Result<PendingRevocations>> {
+        let now = self.clock.now();
+        let warm = self.warm_parts(&sig.wire, now)?;
+        Some(
+            self.prepare(&sig.wire, now, Some(warm))
+                .map(|prepared| PendingRevocations {
+                    prepared,
+                    request: request.clone(),
+                }),
+        )
+    }
+
+    /// Complete a [`PendingRevocations`] with the answer of this verifier's revocation store
+    /// to [`RevocationStore::first_revoked`] of [`PendingRevocations::items`] (one query of
+    /// the same store, made by the caller): refused [`Error::Revoked`] when it names one.
+    pub fn finish_warm(
+        &self,
+        pending: PendingRevocations,
+        first_revoked: Option<(RevocationTarget, Address)>,
+    ) -> Result<Authorization> {
+        if let Some((target, issuer)) = first_revoked {
+            return Err(revoked(&target, issuer));
+        }
+        self.finish(pending.prepared, &pending.request)
+    }
+
     /// Spend an authorization's charges, all or nothing, atomically across every node sharing
     /// the usage store: one use of each `uses` caveat, and `bytes` of traffic reserved on each
     /// `max_bytes` counter. Refused with [`Error::UsesExhausted`] or [`Error::QuotaExhausted`]
@@ -420,13 +473,24 @@ impl<C: Clock> Verifier<C> {
         Ok(v)
     }
 
+    /// [`Self::auth_sig`] for an entry a warm verification already took from the cache:
+    /// counted as a hit, its role, time window and policy checked as for any cached one.
+    fn cached_auth_sig(
+        &self,
+        v: Arc<VerifiedAuthSig>,
+        now: OffsetDateTime,
+        session_key: Option<&str>,
+    ) -> Result<Arc<VerifiedAuthSig>> {
+        self.cache.count_hit();
+        check_role(&v.role, session_key)?;
+        v.check_time(now, self.policy.skew)?;
+        siwe_policy::check(&self.policy, &v, AuthSigKind::of(&v.role))?;
+        Ok(v)
+    }
+
     fn check_revoked(&self, items: &[(RevocationTarget, Address)]) -> Result<()> {
         if let Some((target, issuer)) = self.revocations.first_revoked(items)? {
-            return Err(Error::Revoked(format!(
-                "{} revoked by {}",
-                target.id(),
-                issuer.to_checksum(None)
-            )));
+            return Err(revoked(&target, issuer));
         }
         Ok(())
     }
@@ -450,7 +514,55 @@ impl<C: Clock> Verifier<C> {
         request: &Request,
         now: OffsetDateTime,
     ) -> Result<Authorization> {
-        let wire = &sig.wire;
+        self.authorize_steps(&sig.wire, request, now, None)
+    }
+
+    /// What [`Verifier::authorize_warm`] needs cached before it begins: the remembered
+    /// SessionSig, and every AuthSig it carries (with no contract-wallet check due); `None`
+    /// when anything is missing. Counts no cache hit or miss (the steps count the hits).
+    fn warm_parts(&self, wire: &SessionSig, now: OffsetDateTime) -> Option<Warm> {
+        let (seen, _) = self.cache.seen_session_sig(wire);
+        let seen = seen?;
+        let skew = self.policy.skew;
+        let recheck = self.policy.contract_wallet_recheck;
+        let auth_sigs = seen
+            .message
+            .capabilities
+            .iter()
+            .map(|a| {
+                self.cache
+                    .peek_with_age(&a.sig, &a.signed_message, now, skew)
+                    .filter(|(v, at)| {
+                        v.check != SignatureCheck::ContractWallet || now - *at < recheck
+                    })
+                    .map(|(v, _)| v)
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Warm { seen, auth_sigs })
+    }
+
+    /// SPEC §8 steps 1–8, in order, stopping at the first failure. With `warm`, steps 1–2
+    /// (signature and parse of these exact bytes) are what the cache remembered, and the
+    /// AuthSigs are the entries [`Self::warm_parts`] took from the cache.
+    fn authorize_steps(
+        &self,
+        wire: &SessionSig,
+        request: &Request,
+        now: OffsetDateTime,
+        warm: Option<Warm>,
+    ) -> Result<Authorization> {
+        let prepared = self.prepare(wire, now, warm)?;
+        self.check_revoked(&prepared.revocations)?;
+        self.finish(prepared, request)
+    }
+
+    /// Steps 1–5 and 7 (the carried AuthSigs), up to the revocation check of step 8.
+    fn prepare(
+        &self,
+        wire: &SessionSig,
+        now: OffsetDateTime,
+        warm: Option<Warm>,
+    ) -> Result<Prepared> {
         // Step 1: algorithm, shape, strict ed25519 over the exact bytes.
         if wire.algo.as_deref() != Some(SESSION_ALGO) {
             return Err(Error::UnsupportedAlgorithm(format!(
@@ -464,15 +576,43 @@ impl<C: Clock> Verifier<C> {
                 truncate(&wire.derived_via)
             )));
         }
-        let sig_bytes = decode_sig(&wire.sig)?;
-        let key = self.cache.session_key(&wire.address)?;
-        key.verify_strict(wire.signed_message.as_bytes(), &sig_bytes)?;
+        // Steps 1-2 depend on nothing but these exact bytes: a SessionSig seen before (when
+        // the cache remembers them) skips them; everything after runs every time.
+        let (seen, remember, warm_auth_sigs) = match warm {
+            Some(w) => (Some(w.seen), None, Some(w.auth_sigs)),
+            None => {
+                let (seen, remember) = self.cache.seen_session_sig(wire);
+                (seen, remember, None)
+            }
+        };
+        // Warm: the AuthSigs found cached when the request began (in capability order), so
+        // none can be evicted in between; their time windows and policy are checked below.
+        let warm_auth_sig = |i: usize| warm_auth_sigs.as_ref().and_then(|v| v.get(i).cloned());
+        let (key, msg) = match seen {
+            Some(seen) => (seen.key, seen.message.clone()),
+            None => {
+                let sig_bytes = decode_sig(&wire.sig)?;
+                let key = self.cache.session_key(&wire.address)?;
+                key.verify_strict(wire.signed_message.as_bytes(), &sig_bytes)?;
 
-        // Step 2: the signed message parses and names the signing key.
-        let msg = SessionSigMessage::parse(&wire.signed_message)?;
-        if msg.session_key != wire.address {
-            return Err(Error::SessionKeyMismatch);
-        }
+                // Step 2: the signed message parses and names the signing key.
+                let msg = SessionSigMessage::parse(&wire.signed_message)?;
+                if msg.session_key != wire.address {
+                    return Err(Error::SessionKeyMismatch);
+                }
+                let msg = Arc::new(msg);
+                if let Some(k) = remember {
+                    self.cache.remember_session_sig(
+                        k,
+                        cache::SeenSessionSig {
+                            key,
+                            message: msg.clone(),
+                        },
+                    );
+                }
+                (key, msg)
+            }
+        };
         if msg.capabilities.len() > self.policy.max_capabilities {
             return Err(Error::SessionSigMalformed(format!(
                 "{} capabilities exceed the limit of {}",
@@ -526,13 +666,20 @@ impl<C: Clock> Verifier<C> {
         let Some((session_wire, others)) = msg.capabilities.split_last() else {
             return Err(Error::MissingSessionAuthSig(wire.address.clone()));
         };
-        let session_auth = self.auth_sig(session_wire, now, Some(&wire.address))?;
+        let session_auth = match warm_auth_sig(others.len()) {
+            Some(v) => self.cached_auth_sig(v, now, Some(&wire.address))?,
+            None => self.auth_sig(session_wire, now, Some(&wire.address))?,
+        };
         let owner = session_auth.address;
 
         // Step 7: delegations (and other AuthSigs) carried along verify too.
         let mut carried = Vec::with_capacity(others.len());
-        for other in others {
-            let v = match self.auth_sig(other, now, None) {
+        for (i, other) in others.iter().enumerate() {
+            let checked = match warm_auth_sig(i) {
+                Some(v) => self.cached_auth_sig(v, now, None),
+                None => self.auth_sig(other, now, None),
+            };
+            let v = match checked {
                 Err(e @ (Error::SiweExpired(_) | Error::SiweNotYetValid(_))) => {
                     let (siwe, _) = other.parse_siwe()?;
                     return Err(Error::DelegationNotValid {
@@ -557,8 +704,30 @@ impl<C: Clock> Verifier<C> {
         for d in &carried {
             chain_items.push((RevocationTarget::AuthSig(d.hash), d.address));
         }
-        self.check_revoked(&chain_items)?;
+        Ok(Prepared {
+            owner,
+            key,
+            msg,
+            issued_at,
+            expiration,
+            session_auth,
+            carried,
+            revocations: chain_items,
+        })
+    }
 
+    /// Steps 6–7 (grants) once nothing in the chain is revoked, and the result.
+    fn finish(&self, prepared: Prepared, request: &Request) -> Result<Authorization> {
+        let Prepared {
+            owner,
+            key,
+            msg,
+            issued_at,
+            expiration,
+            session_auth,
+            carried,
+            revocations: _,
+        } = prepared;
         // Steps 6-7: every request is granted to the session key, and traced to its root.
         let requests = typed_requests(&msg.resource_ability_requests)?;
         let resolver = chain::Resolver {
@@ -603,7 +772,7 @@ impl<C: Clock> Verifier<C> {
         let session = VerifiedSession::new(
             owner,
             key,
-            msg.node_address,
+            msg.node_address.clone(),
             issued_at,
             expires_at,
             requests,
@@ -617,6 +786,57 @@ impl<C: Clock> Verifier<C> {
         );
         Ok(Authorization::new(session, charges))
     }
+}
+
+fn revoked(target: &RevocationTarget, issuer: Address) -> Error {
+    Error::Revoked(format!(
+        "{} revoked by {}",
+        target.id(),
+        issuer.to_checksum(None)
+    ))
+}
+
+/// Steps 1–5 and 7 done: what the grants (steps 6–7) need once step 8 (revocations) passed.
+struct Prepared {
+    owner: Address,
+    key: crate::session::SessionPublicKey,
+    msg: Arc<SessionSigMessage>,
+    issued_at: OffsetDateTime,
+    expiration: OffsetDateTime,
+    session_auth: Arc<VerifiedAuthSig>,
+    carried: Vec<Arc<VerifiedAuthSig>>,
+    revocations: Vec<(RevocationTarget, Address)>,
+}
+
+/// A warm verification waiting only for its revocation store's answer
+/// ([`Verifier::authorize_warm_pending`], then [`Verifier::finish_warm`]). Grants nothing by
+/// itself: only the verifier turns it into an [`Authorization`].
+#[must_use = "a pending verification grants nothing until it is finished"]
+pub struct PendingRevocations {
+    prepared: Prepared,
+    request: Request,
+}
+
+impl std::fmt::Debug for PendingRevocations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingRevocations")
+            .field("items", &self.prepared.revocations)
+            .finish()
+    }
+}
+
+impl PendingRevocations {
+    /// What to ask the revocation store ([`RevocationStore::first_revoked`]), in order.
+    pub fn items(&self) -> &[(RevocationTarget, Address)] {
+        &self.prepared.revocations
+    }
+}
+
+/// What a warm-only verification found cached before it began.
+struct Warm {
+    seen: Arc<cache::SeenSessionSig>,
+    /// Every AuthSig the SessionSig carries, in capability order.
+    auth_sigs: Vec<Arc<VerifiedAuthSig>>,
 }
 
 fn check_role(role: &AuthSigRole, session_key: Option<&str>) -> Result<()> {

@@ -28,6 +28,13 @@ pub trait RevocationStore: Send + Sync {
         }
         Ok(None)
     }
+    /// Whether this store answers from this process or a local file, quickly enough that a
+    /// server may ask it on an async thread (in-memory maps, SQLite), e.g. when
+    /// [`Verifier::authorize_warm`](super::Verifier::authorize_warm) applies. Default `false`
+    /// (a network round trip, or unknown): ask it from a blocking thread.
+    fn answers_locally(&self) -> bool {
+        false
+    }
 }
 
 /// What a counter counts: the unit decides the error a full counter gives.
@@ -132,6 +139,10 @@ impl RevocationStore for MemoryRevocationStore {
             .lock()
             .map_err(|_| Error::Store("revocation store lock poisoned".into()))?
             .contains(&(target.clone(), issuer)))
+    }
+
+    fn answers_locally(&self) -> bool {
+        true
     }
 }
 
