@@ -2,7 +2,7 @@
 
 use crate::args::{parse_time, RequestArg};
 use crate::error::{CliError, CliResult};
-use crate::verify_output;
+use crate::verify_output::{self, ResultWriter};
 use serde_json::Value;
 use sessionsig::auth_sig::ContractWalletVerifier;
 use sessionsig::session::SessionSig;
@@ -162,10 +162,11 @@ fn verify_stream<C: Clock>(
     let mut seen = 0usize;
     // One line buffer for the whole run: each result is written into it, then copied out.
     let mut line = Vec::with_capacity(1024);
+    let mut writer = ResultWriter::default();
     for_each_input(reader, |input| {
         seen += 1;
         line.clear();
-        all_valid &= verify_one(verifier, request, input, &mut line)?;
+        all_valid &= verify_one(verifier, request, input, &mut writer, &mut line)?;
         line.push(b'\n');
         out.write_all(&line).map_err(|e| CliError::io("stdout", e))
     })?;
@@ -242,6 +243,7 @@ fn verify_one<C: Clock>(
     verifier: &Verifier<C>,
     request: &Request,
     input: Input,
+    writer: &mut ResultWriter,
     line: &mut Vec<u8>,
 ) -> CliResult<bool> {
     let (node_key, unverified) = match input {
@@ -265,7 +267,8 @@ fn verify_one<C: Clock>(
     };
     match verifier.verify(&unverified, request) {
         Ok(session) => {
-            verify_output::write_valid(line, &session, node_key.as_deref())
+            writer
+                .write_valid(line, &session, node_key.as_deref())
                 .map_err(|e| CliError::io("stdout", e.into()))?;
             Ok(true)
         }

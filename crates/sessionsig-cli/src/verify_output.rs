@@ -10,28 +10,68 @@
 //! Caveats and a delegation's capability are printed through `serde_json` as before: they are
 //! already JSON values and rare on the hot path.
 
+use alloy_primitives::Address;
 use serde_json::Value;
 use sessionsig::auth_sig::SignatureCheck;
-use sessionsig::time::to_iso_string;
+use sessionsig::time::{to_iso_string, OffsetDateTime};
 use sessionsig::verify::{GrantSource, VerifiedSession};
+use time::UtcOffset;
 
-/// Write the line (without its newline) of a SessionSig that verified; `map_key` is the
-/// SessionSigs map entry it was taken from, if any.
-pub fn write_valid(
+/// Writes result lines. It remembers the last address it spelled: the EIP-55 checksum costs
+/// a Keccak hash, and a stream of one session's SessionSigs names the same owner on every
+/// line (twice: as owner and as the grant's root).
+#[derive(Default)]
+pub struct ResultWriter {
+    /// The last address written and its checksummed spelling.
+    last_address: Option<([u8; 20], [u8; 42])>,
+}
+
+impl ResultWriter {
+    /// Write the line (without its newline) of a SessionSig that verified; `map_key` is the
+    /// SessionSigs map entry it was taken from, if any.
+    pub fn write_valid(
+        &mut self,
+        out: &mut Vec<u8>,
+        s: &VerifiedSession,
+        map_key: Option<&str>,
+    ) -> serde_json::Result<()> {
+        write_valid(out, s, map_key, &mut |out, a| self.address(out, a))
+    }
+
+    /// `"0x…"` in EIP-55 spelling, as `Address::to_checksum(None)`.
+    fn address(&mut self, out: &mut Vec<u8>, a: Address) {
+        let bytes = a.0 .0;
+        let spelled = match &self.last_address {
+            Some((b, s)) if *b == bytes => s,
+            _ => {
+                let mut s = [0u8; 42];
+                s.copy_from_slice(a.to_checksum_buffer(None).as_str().as_bytes());
+                &self.last_address.insert((bytes, s)).1
+            }
+        };
+        out.push(b'"');
+        out.extend_from_slice(spelled);
+        out.push(b'"');
+    }
+}
+
+/// The line of a verified session; `address` writes an address as a JSON string.
+fn write_valid(
     out: &mut Vec<u8>,
     s: &VerifiedSession,
     map_key: Option<&str>,
+    address: &mut dyn FnMut(&mut Vec<u8>, Address),
 ) -> serde_json::Result<()> {
-    out.extend_from_slice(b"{\"owner\":\"");
-    out.extend_from_slice(s.owner().to_checksum_buffer(None).as_str().as_bytes());
-    out.extend_from_slice(b"\",\"sessionKey\":");
+    out.extend_from_slice(b"{\"owner\":");
+    address(out, s.owner());
+    out.extend_from_slice(b",\"sessionKey\":");
     write_str(out, &s.session_key().to_hex());
     out.extend_from_slice(b",\"nodeAddress\":");
     write_str(out, s.node_address());
     out.extend_from_slice(b",\"issuedAt\":");
-    write_str(out, &to_iso_string(s.issued_at()));
+    write_time(out, s.issued_at());
     out.extend_from_slice(b",\"expiration\":");
-    write_str(out, &to_iso_string(s.expires_at()));
+    write_time(out, s.expires_at());
     out.extend_from_slice(b",\"capabilities\":[");
     for (i, g) in s.grants().iter().enumerate() {
         if i > 0 {
@@ -50,9 +90,9 @@ pub fn write_valid(
         write_str(out, &g.granted_ability);
         out.extend_from_slice(b",\"caveats\":");
         serde_json::to_writer(&mut *out, &g.caveats)?;
-        out.extend_from_slice(b",\"grantedBy\":\"");
-        out.extend_from_slice(g.granted_by.to_checksum_buffer(None).as_str().as_bytes());
-        out.extend_from_slice(b"\",\"via\":");
+        out.extend_from_slice(b",\"grantedBy\":");
+        address(out, g.granted_by);
+        out.extend_from_slice(b",\"via\":");
         write_str(
             out,
             match g.source {
@@ -78,9 +118,9 @@ pub fn write_valid(
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(b"{\"delegator\":\"");
-        out.extend_from_slice(d.delegator.to_checksum_buffer(None).as_str().as_bytes());
-        out.extend_from_slice(b"\",\"uri\":");
+        out.extend_from_slice(b"{\"delegator\":");
+        address(out, d.delegator);
+        out.extend_from_slice(b",\"uri\":");
         write_str(out, &d.uri);
         out.extend_from_slice(b",\"hash\":");
         write_hash(out, d.hash.as_slice());
@@ -93,7 +133,7 @@ pub fn write_valid(
         serde_json::to_writer(&mut *out, &capability)?;
         out.extend_from_slice(b",\"expiration\":");
         match d.expires_at {
-            Some(t) => write_str(out, &to_iso_string(t)),
+            Some(t) => write_time(out, t),
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b",\"signature\":");
@@ -125,6 +165,33 @@ fn check_name(c: SignatureCheck) -> &'static str {
         SignatureCheck::ContractWallet => "contract-wallet",
         SignatureCheck::TrustedNetwork => "trusted-network-unchecked",
     }
+}
+
+/// An instant as `"YYYY-MM-DDTHH:MM:SS.mmmZ"` in UTC, as `to_iso_string` (which it calls for
+/// years outside 0..=9999, whose spelling differs).
+fn write_time(out: &mut Vec<u8>, t: OffsetDateTime) {
+    let u = t.checked_to_offset(UtcOffset::UTC).unwrap_or(t);
+    let Ok(year) = u16::try_from(u.year()) else {
+        return write_str(out, &to_iso_string(t));
+    };
+    if year > 9999 {
+        return write_str(out, &to_iso_string(t));
+    }
+    let mut b = *b"\"0000-00-00T00:00:00.000Z\"";
+    let mut put = |at: usize, width: usize, mut v: u16| {
+        for i in (at..at + width).rev() {
+            b[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(1, 4, year);
+    put(6, 2, u16::from(u8::from(u.month())));
+    put(9, 2, u16::from(u.day()));
+    put(12, 2, u16::from(u.hour()));
+    put(15, 2, u16::from(u.minute()));
+    put(18, 2, u16::from(u.second()));
+    put(21, 3, u.millisecond());
+    out.extend_from_slice(&b);
 }
 
 /// A 32-byte hash as `"0x…"`, 64 lowercase hex digits (as `B256`'s `Display`).
@@ -207,6 +274,48 @@ mod tests {
             write_str(&mut ours, &s);
             let theirs = serde_json::to_string(&s).unwrap();
             assert_eq!(String::from_utf8(ours).unwrap(), theirs, "{s:?}");
+        }
+    }
+
+    /// Instants are spelled as `to_iso_string` spells them, at the edges of each field and
+    /// outside the four-digit years, and when given in another offset.
+    #[test]
+    fn times_match_to_iso_string() {
+        use time::macros::datetime;
+        for t in [
+            datetime!(2025-06-01 00:00:01.000 UTC),
+            datetime!(1999-12-31 23:59:59.999 UTC),
+            datetime!(0000-01-01 00:00:00 UTC),
+            datetime!(9999-12-31 23:59:59.999999999 UTC),
+            datetime!(2025-06-01 01:30:00.5 +02:00),
+            datetime!(2025-01-01 00:00:00 -00:01),
+            OffsetDateTime::UNIX_EPOCH
+                + sessionsig::time::Duration::milliseconds(1_234_567_890_123),
+        ] {
+            let mut ours = Vec::new();
+            write_time(&mut ours, t);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                format!("\"{}\"", to_iso_string(t))
+            );
+        }
+    }
+
+    /// An address is spelled as `to_checksum`, also when the remembered one is another.
+    #[test]
+    fn addresses_match_to_checksum() {
+        let mut w = ResultWriter::default();
+        let a = Address::from([0x19; 20]);
+        let b = "0x19e7e376e7c213b7e7e7e46cc70a5dd086daff2a"
+            .parse::<Address>()
+            .unwrap();
+        for addr in [a, a, b, a, b, b] {
+            let mut ours = Vec::new();
+            w.address(&mut ours, addr);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                format!("\"{}\"", addr.to_checksum(None))
+            );
         }
     }
 
