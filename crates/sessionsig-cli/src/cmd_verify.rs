@@ -178,9 +178,14 @@ fn verify_stream<C: Clock>(
 enum Input<'a> {
     /// A complete JSON value that is a SessionSig object, already parsed.
     SessionSig(SessionSig),
-    /// The text of a complete JSON value that is not a SessionSig (a SessionSigs map, or
-    /// something to refuse).
-    Other(&'a str),
+    /// The text of a complete JSON value that is not known to be a SessionSig: a SessionSigs
+    /// map, a SessionSig over several lines, or something to refuse.
+    Other {
+        /// The value's text.
+        text: &'a str,
+        /// Whether it was already tried (and failed) as a SessionSig.
+        tried_session_sig: bool,
+    },
     /// Not JSON at all: the parser's message.
     NotJson(String),
 }
@@ -209,14 +214,22 @@ fn for_each_input<R: BufRead>(
             pending.clear();
             continue;
         }
-        if let Ok(sig) = serde_json::from_str::<SessionSig>(&pending) {
-            f(Input::SessionSig(sig))?;
-            pending.clear();
-            continue;
+        // A value on one line (JSON Lines) is tried as a SessionSig at once; one that spans
+        // several lines is parsed once it is complete, as any other value.
+        let one_line = pending.len() == n;
+        if one_line {
+            if let Ok(sig) = serde_json::from_str::<SessionSig>(&pending) {
+                f(Input::SessionSig(sig))?;
+                pending.clear();
+                continue;
+            }
         }
         match serde_json::from_str::<serde::de::IgnoredAny>(&pending) {
             Ok(_) => {
-                f(Input::Other(pending.as_str()))?;
+                f(Input::Other {
+                    text: pending.as_str(),
+                    tried_session_sig: one_line,
+                })?;
                 pending.clear();
             }
             Err(e) if e.is_eof() => continue, // a value spanning several lines
@@ -249,8 +262,19 @@ fn verify_one<C: Clock>(
     let (node_key, unverified) = match input {
         Input::SessionSig(s) => (None, UnverifiedSessionSig::from(s)),
         Input::NotJson(e) => return Ok(invalid(line, "invalid_json", &e)),
-        // A map (or anything else) goes the long way.
-        Input::Other(text) => {
+        Input::Other {
+            text,
+            tried_session_sig,
+        } => {
+            // A SessionSig over several lines is read into its type first, as one line is.
+            let sig = match tried_session_sig {
+                true => None,
+                false => serde_json::from_str::<SessionSig>(text).ok(),
+            };
+            if let Some(s) = sig {
+                return verify_parsed(verifier, request, None, s.into(), writer, line);
+            }
+            // A map (or anything else) goes the long way.
             let value = match serde_json::from_str::<Value>(text) {
                 Ok(v) => v,
                 Err(e) => return Ok(invalid(line, "invalid_json", &e.to_string())),
@@ -265,6 +289,18 @@ fn verify_one<C: Clock>(
             }
         }
     };
+    verify_parsed(verifier, request, node_key, unverified, writer, line)
+}
+
+/// Verify a parsed SessionSig (`node_key`: the map entry it came from) and write its line.
+fn verify_parsed<C: Clock>(
+    verifier: &Verifier<C>,
+    request: &Request,
+    node_key: Option<String>,
+    unverified: UnverifiedSessionSig,
+    writer: &mut ResultWriter,
+    line: &mut Vec<u8>,
+) -> CliResult<bool> {
     match verifier.verify(&unverified, request) {
         Ok(session) => {
             writer

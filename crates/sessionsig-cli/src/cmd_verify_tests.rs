@@ -112,6 +112,9 @@ fn inputs() -> String {
         serde_json::from_str(&session_sigs(&key, &[delegation, auth], &[NODE])).unwrap();
     let delegated = delegated[NODE].to_string();
     let pretty = serde_json::to_string_pretty(&map_value[NODE]).unwrap();
+    // A field no parse into a number could hold: ignored in a SessionSig, refused in a tree.
+    let huge = plain.replacen('{', "{\"x\": 1e400, ", 1);
+    let huge_pretty = pretty.replacen('{', "{\n  \"x\": 1e400,", 1);
     let mut forged: Value = map_value[NODE].clone();
     let sig = forged["sig"].as_str().unwrap().to_owned();
     forged["sig"] = json!(format!(
@@ -132,6 +135,8 @@ fn inputs() -> String {
         String::new(),
         pretty,
         "   ".into(),
+        huge,
+        huge_pretty,
         delegated,
         other_node,
         forged.to_string(),
@@ -266,7 +271,7 @@ fn verify_output_matches_the_json_tree() {
     }
     // The inputs reach every kind of line, and lines with escapes.
     let valid = ours.iter().filter(|l| l.contains("\"valid\":true")).count();
-    assert_eq!(valid, 5, "{ours:#?}");
+    assert_eq!(valid, 7, "{ours:#?}");
     assert!(ours.iter().any(|l| l.contains("\"mapKey\":")));
     assert!(ours.iter().any(|l| l.contains("\"delegations\":[{")));
     assert!(ours.iter().any(|l| l.contains("\"valid\":true")
