@@ -2,7 +2,8 @@
 
 use crate::args::{parse_time, RequestArg};
 use crate::error::{CliError, CliResult};
-use serde_json::{json, Value};
+use crate::verify_output::{self, ResultWriter};
+use serde_json::Value;
 use sessionsig::auth_sig::ContractWalletVerifier;
 use sessionsig::session::SessionSig;
 use sessionsig::time::{Clock, Duration, FixedClock, OffsetDateTime, SystemClock};
@@ -125,33 +126,17 @@ pub fn run(a: Args) -> CliResult<ExitCode> {
     };
     let reader = BufReader::with_capacity(1 << 16, reader);
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut all_valid = true;
-    let mut seen = 0usize;
-    let emit = |v: Value, out: &mut dyn Write| -> CliResult<()> {
-        writeln!(out, "{v}").map_err(|e| CliError::io("stdout", e))
-    };
-    match a.at {
+    let out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let (seen, all_valid) = match a.at {
         Some(at) => {
             let verifier = with_chains(Verifier::new(&a.node, policy, FixedClock(at))?, &chains);
-            for_each_input(reader, |input| {
-                seen += 1;
-                let r = verify_one(&verifier, &request, input);
-                all_valid &= r["valid"] == Value::Bool(true);
-                emit(r, &mut out)
-            })?;
+            verify_stream(&verifier, &request, reader, out)?
         }
         None => {
             let verifier = with_chains(Verifier::new(&a.node, policy, SystemClock)?, &chains);
-            for_each_input(reader, |input| {
-                seen += 1;
-                let r = verify_one(&verifier, &request, input);
-                all_valid &= r["valid"] == Value::Bool(true);
-                emit(r, &mut out)
-            })?;
+            verify_stream(&verifier, &request, reader, out)?
         }
-    }
-    out.flush().map_err(|e| CliError::io("stdout", e))?;
+    };
     if seen == 0 {
         return Err(CliError {
             code: "empty_input",
@@ -166,41 +151,91 @@ pub fn run(a: Args) -> CliResult<ExitCode> {
     })
 }
 
-/// One input: the text of one JSON value, `Err` when the input is not JSON at all.
-type Input<'a> = Result<&'a str, String>;
+/// Verify every input of `reader`, writing one line each to `out`: (inputs seen, all valid).
+fn verify_stream<C: Clock>(
+    verifier: &Verifier<C>,
+    request: &Request,
+    reader: impl BufRead,
+    mut out: impl Write,
+) -> CliResult<(usize, bool)> {
+    let mut all_valid = true;
+    let mut seen = 0usize;
+    // One line buffer for the whole run: each result is written into it, then copied out.
+    let mut line = Vec::with_capacity(1024);
+    let mut writer = ResultWriter::default();
+    for_each_input(reader, |input| {
+        seen += 1;
+        line.clear();
+        all_valid &= verify_one(verifier, request, input, &mut writer, &mut line)?;
+        line.push(b'\n');
+        out.write_all(&line).map_err(|e| CliError::io("stdout", e))
+    })?;
+    out.flush().map_err(|e| CliError::io("stdout", e))?;
+    Ok((seen, all_valid))
+}
+
+/// One input, as read.
+enum Input<'a> {
+    /// A complete JSON value that is a SessionSig object, already parsed.
+    SessionSig(SessionSig),
+    /// The text of a complete JSON value that is not known to be a SessionSig: a SessionSigs
+    /// map, a SessionSig over several lines, or something to refuse.
+    Other {
+        /// The value's text.
+        text: &'a str,
+        /// Whether it was already tried (and failed) as a SessionSig.
+        tried_session_sig: bool,
+    },
+    /// Not JSON at all: the parser's message.
+    NotJson(String),
+}
 
 /// Read JSON values one after another (JSON Lines, or concatenated / pretty-printed JSON),
 /// holding one at a time. A line that is not JSON yields one error result and reading goes on
 /// with the next line.
+///
+/// A line is parsed straight into a [`SessionSig`] first: that one pass both checks the syntax
+/// and reads the fields (most inputs are one SessionSig per line). Only when that fails is the
+/// text checked for syntax alone (nothing allocated), which tells a complete value from a
+/// partial one and gives the same message for text that is not JSON as before.
 fn for_each_input<R: BufRead>(
     mut reader: R,
     mut f: impl FnMut(Input) -> CliResult<()>,
 ) -> CliResult<()> {
     let mut pending = String::new();
-    let mut line = String::new();
     loop {
-        line.clear();
         let n = reader
-            .read_line(&mut line)
+            .read_line(&mut pending)
             .map_err(|e| CliError::io("input", e))?;
         if n == 0 {
             break;
         }
-        pending.push_str(&line);
         if pending.trim().is_empty() {
             pending.clear();
             continue;
         }
-        // A cheap syntax pass (nothing allocated) tells a complete value from a partial one.
+        // A value on one line (JSON Lines) is tried as a SessionSig at once; one that spans
+        // several lines is parsed once it is complete, as any other value.
+        let one_line = pending.len() == n;
+        if one_line {
+            if let Ok(sig) = serde_json::from_str::<SessionSig>(&pending) {
+                f(Input::SessionSig(sig))?;
+                pending.clear();
+                continue;
+            }
+        }
         match serde_json::from_str::<serde::de::IgnoredAny>(&pending) {
             Ok(_) => {
-                f(Ok(pending.as_str()))?;
+                f(Input::Other {
+                    text: pending.as_str(),
+                    tried_session_sig: one_line,
+                })?;
                 pending.clear();
             }
             Err(e) if e.is_eof() => continue, // a value spanning several lines
             Err(e) => {
                 pending.clear();
-                f(Err(e.to_string()))?;
+                f(Input::NotJson(e.to_string()))?;
             }
         }
     }
@@ -208,64 +243,89 @@ fn for_each_input<R: BufRead>(
         let e = serde_json::from_str::<Value>(&pending)
             .err()
             .map(|e| e.to_string());
-        f(Err(e.unwrap_or_else(|| "unexpected end of input".into())))?;
+        f(Input::NotJson(
+            e.unwrap_or_else(|| "unexpected end of input".into()),
+        ))?;
     }
     Ok(())
 }
 
-fn invalid(code: &str, error: impl Into<String>) -> Value {
-    json!({"valid": false, "code": code, "error": error.into()})
-}
-
-fn verify_one<C: sessionsig::time::Clock>(
+/// Verify one input and write its result line (without the newline) into `line`: whether it
+/// is valid.
+fn verify_one<C: Clock>(
     verifier: &Verifier<C>,
     request: &Request,
     input: Input,
-) -> Value {
-    let text = match input {
-        Ok(t) => t,
-        Err(e) => return invalid("invalid_json", e),
-    };
-    // Most inputs are one SessionSig: parse it straight into its type; a map goes the long way.
-    let (node_key, unverified) = match serde_json::from_str::<SessionSig>(text) {
-        Ok(s) => (None, UnverifiedSessionSig::from(s)),
-        Err(_) => {
+    writer: &mut ResultWriter,
+    line: &mut Vec<u8>,
+) -> CliResult<bool> {
+    let (node_key, unverified) = match input {
+        Input::SessionSig(s) => (None, UnverifiedSessionSig::from(s)),
+        Input::NotJson(e) => return Ok(invalid(line, "invalid_json", &e)),
+        Input::Other {
+            text,
+            tried_session_sig,
+        } => {
+            // A SessionSig over several lines is read into its type first, as one line is.
+            let sig = match tried_session_sig {
+                true => None,
+                false => serde_json::from_str::<SessionSig>(text).ok(),
+            };
+            if let Some(s) = sig {
+                return verify_parsed(verifier, request, None, s.into(), writer, line);
+            }
+            // A map (or anything else) goes the long way.
             let value = match serde_json::from_str::<Value>(text) {
                 Ok(v) => v,
-                Err(e) => return invalid("invalid_json", e.to_string()),
+                Err(e) => return Ok(invalid(line, "invalid_json", &e.to_string())),
             };
             let (node_key, sig_value) = match pick(verifier, value) {
                 Ok(x) => x,
-                Err(v) => return v,
+                Err((code, error)) => return Ok(invalid(line, code, &error)),
             };
             match serde_json::from_value::<SessionSig>(sig_value) {
                 Ok(s) => (node_key, UnverifiedSessionSig::from(s)),
-                Err(e) => return invalid("session_sig_malformed", e.to_string()),
+                Err(e) => return Ok(invalid(line, "session_sig_malformed", &e.to_string())),
             }
         }
     };
+    verify_parsed(verifier, request, node_key, unverified, writer, line)
+}
+
+/// Verify a parsed SessionSig (`node_key`: the map entry it came from) and write its line.
+fn verify_parsed<C: Clock>(
+    verifier: &Verifier<C>,
+    request: &Request,
+    node_key: Option<String>,
+    unverified: UnverifiedSessionSig,
+    writer: &mut ResultWriter,
+    line: &mut Vec<u8>,
+) -> CliResult<bool> {
     match verifier.verify(&unverified, request) {
         Ok(session) => {
-            let mut v = session.to_json();
-            if let Some(o) = v.as_object_mut() {
-                o.insert("valid".into(), true.into());
-                if let Some(k) = node_key {
-                    o.insert("mapKey".into(), k.into());
-                }
-            }
-            v
+            writer
+                .write_valid(line, &session, node_key.as_deref())
+                .map_err(|e| CliError::io("stdout", e.into()))?;
+            Ok(true)
         }
-        Err(e) => invalid(e.code(), e.to_string()),
+        Err(e) => Ok(invalid(line, e.code(), &e.to_string())),
     }
 }
 
+/// Write an invalid result; always `false`.
+fn invalid(line: &mut Vec<u8>, code: &str, error: &str) -> bool {
+    verify_output::write_invalid(line, code, error);
+    false
+}
+
 /// A SessionSig object is used as it is; from a map, the entry for this node is taken.
-fn pick<C: sessionsig::time::Clock>(
+/// Refusals are (code, message).
+fn pick<C: Clock>(
     verifier: &Verifier<C>,
     value: Value,
-) -> Result<(Option<String>, Value), Value> {
+) -> Result<(Option<String>, Value), (&'static str, String)> {
     let Value::Object(obj) = value else {
-        return Err(invalid("session_sig_malformed", "expected a JSON object"));
+        return Err(("session_sig_malformed", "expected a JSON object".into()));
     };
     if obj.contains_key("signedMessage") || obj.contains_key("sig") {
         return Ok((None, Value::Object(obj)));
@@ -277,8 +337,12 @@ fn pick<C: sessionsig::time::Clock>(
             return Ok((Some(k), v));
         }
     }
-    Err(invalid(
+    Err((
         "node_not_in_map",
         format!("the SessionSigs map has no entry for node {}", node.url()),
     ))
 }
+
+#[cfg(test)]
+#[path = "cmd_verify_tests.rs"]
+mod tests;

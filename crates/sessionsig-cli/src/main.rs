@@ -24,6 +24,7 @@ mod cmd_siwe;
 mod cmd_verify;
 mod error;
 mod io;
+mod verify_output;
 
 use clap::{Parser, Subcommand};
 use error::CliError;
