@@ -79,29 +79,29 @@ fn write_valid(
         }
         out.extend_from_slice(b"{\"resource\":\"");
         // `<prefix>://<id>`: the prefix is a fixed lowercase word, the id is escaped.
-        out.extend_from_slice(g.resource.prefix().as_str().as_bytes());
+        out.extend_from_slice(g.resource().prefix().as_str().as_bytes());
         out.extend_from_slice(b"://");
-        write_escaped(out, g.resource.id());
+        write_escaped(out, g.resource().id());
         out.extend_from_slice(b"\",\"ability\":");
-        write_str(out, g.ability.as_str());
+        write_str(out, g.ability().as_str());
         out.extend_from_slice(b",\"grantedResource\":");
-        write_str(out, &g.granted_resource);
+        write_str(out, g.granted_resource());
         out.extend_from_slice(b",\"grantedAbility\":");
-        write_str(out, &g.granted_ability);
+        write_str(out, g.granted_ability());
         out.extend_from_slice(b",\"caveats\":");
-        serde_json::to_writer(&mut *out, &g.caveats)?;
+        serde_json::to_writer(&mut *out, &g.caveats())?;
         out.extend_from_slice(b",\"grantedBy\":");
-        address(out, g.granted_by);
+        address(out, g.granted_by());
         out.extend_from_slice(b",\"via\":");
         write_str(
             out,
-            match g.source {
+            match g.source() {
                 GrantSource::SessionAuthSig { .. } => "session",
                 GrantSource::Delegation { .. } => "delegation",
             },
         );
         out.extend_from_slice(b",\"chain\":[");
-        for (j, h) in g.chain.iter().enumerate() {
+        for (j, h) in g.chain().iter().enumerate() {
             if j > 0 {
                 out.push(b',');
             }
@@ -119,25 +119,25 @@ fn write_valid(
             out.push(b',');
         }
         out.extend_from_slice(b"{\"delegator\":");
-        address(out, d.delegator);
+        address(out, d.delegator());
         out.extend_from_slice(b",\"uri\":");
-        write_str(out, &d.uri);
+        write_str(out, d.uri());
         out.extend_from_slice(b",\"hash\":");
-        write_hash(out, d.hash.as_slice());
+        write_hash(out, d.hash().as_slice());
         out.extend_from_slice(b",\"capability\":");
         // As the tree did: the capability's canonical JSON, read back as a value.
         let capability = d
-            .capability
+            .capability()
             .as_ref()
             .map(|c| serde_json::from_str::<Value>(&c.to_jcs()).unwrap_or(Value::Null));
         serde_json::to_writer(&mut *out, &capability)?;
         out.extend_from_slice(b",\"expiration\":");
-        match d.expires_at {
+        match d.expires_at() {
             Some(t) => write_time(out, t),
             None => out.extend_from_slice(b"null"),
         }
         out.extend_from_slice(b",\"signature\":");
-        write_str(out, check_name(d.check));
+        write_str(out, check_name(d.check()));
         out.push(b'}');
     }
     out.extend_from_slice(b"],\"valid\":true");
