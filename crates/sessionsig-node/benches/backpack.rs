@@ -23,8 +23,8 @@
 //!   one generator thread: PUT of `--small` 4 KiB objects (over 256 paths, so most replace),
 //!   GET of those, PUT of `--large` 4 MiB objects (over 16 paths), GET of those. Every answer
 //!   must be 200/201 with the right length; anything else is counted and reported. Each
-//!   operation is measured `--rounds` times, alternating the two nodes, and the best round of
-//!   each is kept, so a burst of noise on this shared 2-core machine does not decide a ratio.
+//!   operation is measured `--rounds` times, alternating the two nodes (and which goes first),
+//!   and the best round of each is kept, so a burst of noise on this shared 2-core machine does not decide a ratio.
 //! * 1 GiB: a fresh auth-on node, one signed PUT of `--huge-mib` MiB streamed from a generator
 //!   (digest computed beforehand), then one GET read and hashed as it arrives (the digest must
 //!   match); the node's resident set before, and its peak (`VmHWM`) after each.
@@ -520,7 +520,12 @@ fn throughput(o: &Opts, rt: &tokio::runtime::Runtime) -> Result<(), String> {
     let mut best: Vec<[Option<Run>; 2]> = vec![[None, None]; names.len()];
     let local = tokio::task::LocalSet::new();
     for round in 0..o.rounds {
-        for (m, node, auth) in [(0usize, &on, Auth::On), (1, &off, Auth::Off)] {
+        // Alternate which node goes first, so neither always runs after the other's writes.
+        let mut order = [(0usize, &on, Auth::On), (1, &off, Auth::Off)];
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for (m, node, auth) in order {
             // Signed now, so every signature is inside the node's window when it arrives.
             let ops = ops(o, node.port, auth, &s, &authorization);
             for (k, op) in ops.iter().enumerate() {
