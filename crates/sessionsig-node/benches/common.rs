@@ -171,40 +171,48 @@ pub fn sign_session_sig(
 /// the status. `buf` holds the whole answer afterwards.
 pub async fn round_trip(s: &mut TcpStream, req: &[u8], buf: &mut Vec<u8>) -> Result<u16, String> {
     s.write_all(req).await.map_err(|e| e.to_string())?;
-    buf.clear();
+    let (status, len, start) = read_head(s, buf).await?;
+    let len = len.ok_or("no content-length")?;
     let mut chunk = [0u8; 8192];
+    while buf.len() < start + len {
+        let n = s.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("connection closed".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Ok(status)
+}
+
+/// Read one answer's head from `s` into `buf` (which may then also hold the start of the
+/// body): its status, its `Content-Length` if any, and where the body starts in `buf`.
+pub async fn read_head(
+    s: &mut TcpStream,
+    buf: &mut Vec<u8>,
+) -> Result<(u16, Option<usize>, usize), String> {
+    buf.clear();
+    let mut chunk = [0u8; 16 * 1024];
     loop {
         let n = s.read(&mut chunk).await.map_err(|e| e.to_string())?;
         if n == 0 {
             return Err("connection closed".into());
         }
         buf.extend_from_slice(&chunk[..n]);
-        if let Some(end) = find(buf, b"\r\n\r\n") {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = std::str::from_utf8(&buf[..end]).map_err(|e| e.to_string())?;
             let status: u16 = head
                 .get(9..12)
                 .and_then(|s| s.parse().ok())
                 .ok_or("bad status line")?;
-            let len: usize = head
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse().ok())?
-                })
-                .ok_or("no content-length")?;
-            while buf.len() < end + 4 + len {
-                let n = s.read(&mut chunk).await.map_err(|e| e.to_string())?;
-                if n == 0 {
-                    return Err("connection closed".into());
-                }
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            return Ok(status);
+            let len = head.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("content-length")
+                    .then(|| v.trim().parse().ok())?
+            });
+            return Ok((status, len, end + 4));
+        }
+        if buf.len() > 64 * 1024 {
+            return Err("answer head over 64 KiB".into());
         }
     }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
