@@ -1,6 +1,8 @@
 //! The backpack client against three real nodes served in this process on loopback ports,
 //! over one temporary SQLite store: real HTTP, real signatures, the nodes' own refusals.
 
+mod common;
+
 use sessionsig::lit::LitAbility;
 use sessionsig::time::{Duration, OffsetDateTime};
 use sessionsig::wallet::LocalWallet;
@@ -11,8 +13,6 @@ use sessionsig_client::backpack::{
 use sessionsig_client::{
     BoxFuture, MemoryStore, NodeSet, SessionManager, SignRequest, WalletProvider,
 };
-use sessionsig_node::config::NodeConfig;
-use sessionsig_node::Node;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -41,50 +41,7 @@ fn wallet(b: u8) -> Arc<Counted> {
 
 /// Three nodes on one store; stopped when the sender is dropped.
 async fn nodes(dir: &std::path::Path) -> (Vec<String>, tokio::sync::watch::Sender<bool>) {
-    for _ in 0..5 {
-        let ports: Vec<u16> = (0..3)
-            .map(|_| {
-                std::net::TcpListener::bind("127.0.0.1:0")
-                    .and_then(|l| l.local_addr())
-                    .expect("port")
-                    .port()
-            })
-            .collect();
-        let urls: Vec<String> = ports
-            .iter()
-            .map(|p| format!("http://127.0.0.1:{p}"))
-            .collect();
-        let mut bound = Vec::new();
-        for (u, p) in urls.iter().zip(&ports) {
-            let cfg = NodeConfig {
-                public_url: Some(u.clone()),
-                listen: Some(([127, 0, 0, 1], *p).into()),
-                network: urls.clone(),
-                data_dir: Some(dir.to_owned()),
-                ..NodeConfig::default()
-            };
-            match Node::bind(cfg.resolve(false).expect("settings")).await {
-                Ok(n) => bound.push(n),
-                Err(_) => break,
-            }
-        }
-        if bound.len() < 3 {
-            continue;
-        }
-        let (tx, rx) = tokio::sync::watch::channel(false);
-        for n in bound {
-            let addr = n.local_addr().expect("addr");
-            let mut rx = rx.clone();
-            tokio::spawn(n.serve(async move {
-                let _ = rx.wait_for(|s| *s).await;
-            }));
-            sessionsig_node::network::wait_healthy(addr, std::time::Duration::from_secs(60))
-                .await
-                .expect("healthy");
-        }
-        return (urls, tx);
-    }
-    panic!("no three free ports");
+    common::in_process_nodes(dir, 3, |_| {}).await
 }
 
 fn client(w: Arc<Counted>, urls: &[String]) -> BackpackClient {

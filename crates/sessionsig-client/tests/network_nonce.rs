@@ -12,8 +12,6 @@ use sessionsig_client::http::authorize;
 use sessionsig_client::{
     ClientError, MemoryStore, NodeSet, ResignReason, SessionManager, SessionRequest,
 };
-use sessionsig_node::config::NodeConfig;
-use sessionsig_node::Node;
 use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -24,52 +22,11 @@ async fn nodes(
     dir: &std::path::Path,
     nonce_ttl_secs: u64,
 ) -> (Vec<String>, tokio::sync::watch::Sender<bool>) {
-    for _ in 0..5 {
-        let ports: Vec<u16> = (0..2)
-            .map(|_| {
-                std::net::TcpListener::bind("127.0.0.1:0")
-                    .and_then(|l| l.local_addr())
-                    .expect("port")
-                    .port()
-            })
-            .collect();
-        let urls: Vec<String> = ports
-            .iter()
-            .map(|p| format!("http://127.0.0.1:{p}"))
-            .collect();
-        let mut bound = Vec::new();
-        for (u, p) in urls.iter().zip(&ports) {
-            let cfg = NodeConfig {
-                public_url: Some(u.clone()),
-                listen: Some(([127, 0, 0, 1], *p).into()),
-                network: urls.clone(),
-                data_dir: Some(dir.to_owned()),
-                require_network_nonce: Some(true),
-                nonce_ttl_secs: Some(nonce_ttl_secs),
-                ..NodeConfig::default()
-            };
-            match Node::bind(cfg.resolve(false).expect("settings")).await {
-                Ok(n) => bound.push(n),
-                Err(_) => break,
-            }
-        }
-        if bound.len() < 2 {
-            continue;
-        }
-        let (tx, rx) = tokio::sync::watch::channel(false);
-        for n in bound {
-            let addr = n.local_addr().expect("addr");
-            let mut rx = rx.clone();
-            tokio::spawn(n.serve(async move {
-                let _ = rx.wait_for(|s| *s).await;
-            }));
-            sessionsig_node::network::wait_healthy(addr, Duration::from_secs(60))
-                .await
-                .expect("healthy");
-        }
-        return (urls, tx);
-    }
-    panic!("no two free ports");
+    common::in_process_nodes(dir, 2, |cfg| {
+        cfg.require_network_nonce = Some(true);
+        cfg.nonce_ttl_secs = Some(nonce_ttl_secs);
+    })
+    .await
 }
 
 /// The SIWE `Nonce` line of a message the wallet signed.

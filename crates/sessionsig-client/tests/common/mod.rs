@@ -132,3 +132,59 @@ pub fn nodes(n: usize) -> Vec<String> {
         .map(|i| format!("https://127.0.0.1:{}", 7470 + i))
         .collect()
 }
+
+/// `n` nodes of one network on one store under `dir`, in this process, each on a free loopback
+/// port, with `tweak` applied to every node's configuration; stopped when the sender is
+/// dropped. (A port taken between choosing and binding: start again, up to five times.)
+pub async fn in_process_nodes(
+    dir: &std::path::Path,
+    n: usize,
+    tweak: impl Fn(&mut sessionsig_node::config::NodeConfig),
+) -> (Vec<String>, tokio::sync::watch::Sender<bool>) {
+    use sessionsig_node::config::NodeConfig;
+    for _ in 0..5 {
+        let ports: Vec<u16> = (0..n)
+            .map(|_| {
+                std::net::TcpListener::bind("127.0.0.1:0")
+                    .and_then(|l| l.local_addr())
+                    .expect("port")
+                    .port()
+            })
+            .collect();
+        let urls: Vec<String> = ports
+            .iter()
+            .map(|p| format!("http://127.0.0.1:{p}"))
+            .collect();
+        let mut bound = Vec::new();
+        for (u, p) in urls.iter().zip(&ports) {
+            let mut cfg = NodeConfig {
+                public_url: Some(u.clone()),
+                listen: Some(([127, 0, 0, 1], *p).into()),
+                network: urls.clone(),
+                data_dir: Some(dir.to_owned()),
+                ..NodeConfig::default()
+            };
+            tweak(&mut cfg);
+            match sessionsig_node::Node::bind(cfg.resolve(false).expect("settings")).await {
+                Ok(node) => bound.push(node),
+                Err(_) => break,
+            }
+        }
+        if bound.len() < n {
+            continue;
+        }
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        for node in bound {
+            let addr = node.local_addr().expect("addr");
+            let mut rx = rx.clone();
+            tokio::spawn(node.serve(async move {
+                let _ = rx.wait_for(|s| *s).await;
+            }));
+            sessionsig_node::network::wait_healthy(addr, std::time::Duration::from_secs(60))
+                .await
+                .expect("healthy");
+        }
+        return (urls, tx);
+    }
+    panic!("no {n} free ports");
+}
