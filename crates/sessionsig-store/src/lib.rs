@@ -536,6 +536,14 @@ fn normalize(charges: &[UseCharge]) -> Result<Vec<UseCharge>> {
     Ok(v)
 }
 
+/// The stored keys (target id, issuer) of `items`, in order.
+fn revocation_keys(items: &[(RevocationTarget, Address)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(t, a)| (t.id(), issuer_text(*a)))
+        .collect()
+}
+
 impl SqlStore {
     /// [`RevocationStore::first_revoked`] from async code, one round trip: PostgreSQL is asked
     /// by its async driver on the caller's tokio runtime (no blocking thread; the connection is
@@ -548,10 +556,7 @@ impl SqlStore {
         if items.is_empty() {
             return Ok(None);
         }
-        let keys: Vec<(String, String)> = items
-            .iter()
-            .map(|(t, a)| (t.id(), issuer_text(*a)))
-            .collect();
+        let keys = revocation_keys(items);
         let idx = match &*self.backend {
             Backend::Sqlite(b) => b.first_revoked(&keys)?,
             Backend::Postgres(b) => b.async_pg.first_revoked(&keys).await?,
@@ -581,10 +586,7 @@ impl RevocationStore for SqlStore {
         if items.is_empty() {
             return Ok(None);
         }
-        let keys: Vec<(String, String)> = items
-            .iter()
-            .map(|(t, a)| (t.id(), issuer_text(*a)))
-            .collect();
+        let keys = revocation_keys(items);
         let idx = match &*self.backend {
             Backend::Sqlite(b) => b.first_revoked(&keys)?,
             Backend::Postgres(b) => b.first_revoked(&keys)?,
