@@ -286,12 +286,9 @@ async fn handshake_one(
 /// fragment, parsed by the one URL type ([`sessionsig::url::NodeUrl`]). The URL is kept as
 /// written (it becomes the signed `nodeAddress`, which the node compares normalised).
 pub fn check_node_url(url: &str) -> Result<()> {
-    match sessionsig::url::NodeUrl::parse(url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),
-        _ => Err(ClientError::InvalidNodeUrl(sessionsig::url::redact_url(
-            url,
-        ))),
-    }
+    sessionsig::url::NodeUrl::parse_http(url)
+        .map(|_| ())
+        .map_err(|_| ClientError::InvalidNodeUrl(sessionsig::url::redact_url(url)))
 }
 
 #[cfg(test)]

@@ -111,11 +111,9 @@ const ASSETS: &[Asset] = &[
 pub fn content_security_policy(nodes: &[String]) -> String {
     let mut connect = String::from("'self'");
     for n in nodes {
-        if let Ok(url) = NodeUrl::parse(n) {
-            if matches!(url.scheme(), "http" | "https") {
-                connect.push(' ');
-                connect.push_str(&url.origin());
-            }
+        if let Ok(url) = NodeUrl::parse_http(n) {
+            connect.push(' ');
+            connect.push_str(&url.origin());
         }
     }
     format!(

@@ -43,6 +43,17 @@ impl NodeUrl {
         Ok(NodeUrl { url })
     }
 
+    /// Parse `text` as the URL of a node a client can send HTTP requests to: [`NodeUrl::parse`]
+    /// with the scheme `http` or `https` (not `ws`/`wss`).
+    pub fn parse_http(text: &str) -> Result<Self> {
+        let url = NodeUrl::parse(text)?;
+        if matches!(url.scheme(), "http" | "https") {
+            Ok(url)
+        } else {
+            Err(Error::InvalidNodeUrl(redact_url(text)))
+        }
+    }
+
     /// The URL in its normalised form (lower-case scheme and host, no default port; the root
     /// path is `/`).
     pub fn as_str(&self) -> &str {
@@ -274,6 +285,9 @@ mod tests {
         ] {
             assert!(NodeUrl::parse(ok).is_ok(), "{ok}");
         }
+        assert!(NodeUrl::parse_http("https://node.example").is_ok());
+        let e = NodeUrl::parse_http("wss://node.example").expect_err("ws is not http");
+        assert_eq!(e.code(), "invalid_node_url");
     }
 
     #[test]

@@ -222,13 +222,12 @@ fn cap(d: Duration) -> Option<Duration> {
 /// A node URL: `http://` or `https://`, a host, no user information, query or fragment
 /// (parsed by the one URL type, [`NodeUrl`]).
 fn check_url(u: &str) -> Result<()> {
-    match NodeUrl::parse(u) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(()),
-        _ => Err(NodeError::Config(format!(
+    NodeUrl::parse_http(u).map(|_| ()).map_err(|_| {
+        NodeError::Config(format!(
             "`{}` is not a node URL (e.g. http://127.0.0.1:7470)",
             crate::redact::redact_url(u)
-        ))),
-    }
+        ))
+    })
 }
 
 /// `127.0.0.1:7470` → that socket address; `[::1]:7470` too; a host name → none.
