@@ -36,7 +36,7 @@ use futures_util::Stream;
 use sessionsig::time::{Clock, Duration};
 use sessionsig_store::backpack::{
     BackpackError, BackpackStore, FolderPage, ListCursor, ListLimit, NewObject, ObjectMeta,
-    Precondition, PutCommitted,
+    Precondition, PutCommitted, ReplayNonce,
 };
 use std::ops::Range;
 use std::sync::Arc;
@@ -107,6 +107,8 @@ pub struct PutObject<'a> {
     pub check: PutCheck,
     /// `If-Match` / `If-None-Match`.
     pub cond: Precondition,
+    /// The signed request's nonce, recorded with the commit (see [`ReplayNonce`]).
+    pub replay: Option<ReplayNonce>,
 }
 
 /// Objects of every owner: bytes in a [`BlobStore`], metadata in a [`BackpackStore`].
@@ -177,10 +179,11 @@ impl Objects {
             req.path.to_owned(),
             req.content_type.to_owned(),
         );
-        let (cond, quota, key) = (
+        let (cond, quota, key, replay) = (
             req.cond.clone(),
             self.settings.owner_quota,
             blob.key.clone(),
+            req.replay.clone(),
         );
         let modified = self.clock.now();
         let committed = blocking(move || {
@@ -196,6 +199,7 @@ impl Objects {
                 },
                 &cond,
                 quota,
+                replay.as_ref(),
             )
         })
         .await;
@@ -215,6 +219,7 @@ impl Objects {
             Err(
                 e @ (BackpackError::PreconditionFailed
                 | BackpackError::StorageFull { .. }
+                | BackpackError::Replayed
                 | BackpackError::InvalidPath(_)),
             ) => {
                 let _ = self.blobs.delete(&blob.key).await;
@@ -225,19 +230,32 @@ impl Objects {
         }
     }
 
-    /// The object's metadata and its bytes (or the byte `range` of them). Retries when the
-    /// object was replaced between reading its row and opening its blob.
+    /// The object's metadata and its bytes (or the byte `range` of them).
     pub async fn get(
         &self,
         owner: &str,
         path: &str,
         range: Option<Range<u64>>,
     ) -> Result<(ObjectMeta, BlobRead), ObjectError> {
-        for _ in 0..3 {
-            let m = self.head(owner, path).await?;
-            let key = BlobKey::parse(&m.blob_key)?;
+        let meta = self.head(owner, path).await?;
+        self.open(meta, range).await
+    }
+
+    /// The bytes (or the byte `range`) of the object as `meta`, just read, describes it. If
+    /// the object was replaced or deleted in between (its blob is gone), its metadata is read
+    /// again, up to three times: the answer is always one whole version with its own metadata.
+    pub async fn open(
+        &self,
+        mut meta: ObjectMeta,
+        range: Option<Range<u64>>,
+    ) -> Result<(ObjectMeta, BlobRead), ObjectError> {
+        for attempt in 0..3 {
+            if attempt > 0 {
+                meta = self.head(&meta.owner, &meta.path).await?;
+            }
+            let key = BlobKey::parse(&meta.blob_key)?;
             match self.blobs.get(&key, range.clone()).await {
-                Ok(r) => return Ok((m, r)),
+                Ok(r) => return Ok((meta, r)),
                 Err(BlobError::NotFound) => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -245,25 +263,31 @@ impl Objects {
         Err(ObjectError::Blob(BlobError::NotFound))
     }
 
-    /// The object's metadata.
+    /// The object's metadata: read in place when the metadata store answers locally (SQLite),
+    /// else on the blocking pool.
     pub async fn head(&self, owner: &str, path: &str) -> Result<ObjectMeta, ObjectError> {
-        let meta = Arc::clone(&self.meta);
-        let (o, p) = (owner.to_owned(), path.to_owned());
-        blocking(move || meta.get_object(&o, &p))
-            .await?
-            .ok_or(ObjectError::NotFound)
+        let found = if self.meta.answers_locally() {
+            self.meta.get_object(owner, path)?
+        } else {
+            let meta = Arc::clone(&self.meta);
+            let (o, p) = (owner.to_owned(), path.to_owned());
+            blocking(move || meta.get_object(&o, &p)).await?
+        };
+        found.ok_or(ObjectError::NotFound)
     }
 
-    /// Delete the object (if `cond` holds), then its blob.
+    /// Delete the object (if `cond` holds), then its blob; `replay` is recorded with the
+    /// delete (see [`ReplayNonce`]).
     pub async fn delete(
         &self,
         owner: &str,
         path: &str,
         cond: &Precondition,
+        replay: Option<ReplayNonce>,
     ) -> Result<ObjectMeta, ObjectError> {
         let meta = Arc::clone(&self.meta);
         let (o, p, c) = (owner.to_owned(), path.to_owned(), cond.clone());
-        let gone = blocking(move || meta.delete_object(&o, &p, &c))
+        let gone = blocking(move || meta.delete_object(&o, &p, &c, replay.as_ref()))
             .await?
             .ok_or(ObjectError::NotFound)?;
         if let Ok(key) = BlobKey::parse(&gone.blob_key) {

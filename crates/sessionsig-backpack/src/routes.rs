@@ -37,7 +37,9 @@ use sessionsig::lit::{BackpackId, LitAbility, LitResource};
 use sessionsig::time::{to_iso_string, Clock};
 use sessionsig::verify::{Authorization, Request, Reservation};
 
-use sessionsig_store::backpack::{BackpackError, ListCursor, ListLimit, ObjectMeta, Precondition};
+use sessionsig_store::backpack::{
+    BackpackError, ListCursor, ListLimit, ObjectMeta, Precondition, ReplayNonce,
+};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -287,19 +289,28 @@ async fn serve(bp: &Backpack, req: HttpRequest) -> Result<Response, Refusal> {
     let op = operation(&parts.method, id.path.is_folder())?;
     let request = Request::operation(LitResource::backpack(&id), op.ability()).owned_by(id.owner);
     let gate = &bp.inner.gate;
-    let auth = if bp.inner.settings.insecure_no_auth {
-        Admission::Open
+    let (auth, replay) = if bp.inner.settings.insecure_no_auth {
+        (Admission::Open, None)
     } else {
         let auth = gate.check(&parts.headers, request).await?;
+        let mut replay = None;
         if op.changes_data() || bp.inner.settings.require_signed_reads {
             let signed = bp.inner.signatures.verify(
                 &parts,
                 auth.session().session_key(),
                 bp.inner.clock.now(),
             )?;
-            record_nonce(bp, &signed).await?;
+            let nonce = replay_nonce(bp, &signed);
+            if op.changes_data() {
+                // Recorded with the change itself, in one commit; a replay already on record
+                // is refused here, before anything is spent.
+                refuse_recorded(bp, &nonce).await?;
+                replay = Some(nonce);
+            } else {
+                record_nonce(bp, nonce).await?;
+            }
         }
-        Admission::Checked(Box::new(auth))
+        (Admission::Checked(Box::new(auth)), replay)
     };
     let owner = format!("{:#x}", id.owner);
     let path = id.path.as_str().to_owned();
@@ -309,32 +320,61 @@ async fn serve(bp: &Backpack, req: HttpRequest) -> Result<Response, Refusal> {
         Op::Delete => {
             let cond = precondition(&parts.headers)?;
             auth.commit(gate, 0).await?;
-            bp.inner.objects.delete(&owner, &path, &cond).await?;
+            bp.inner
+                .objects
+                .delete(&owner, &path, &cond, replay)
+                .await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
-        Op::Write => write(bp, auth, &owner, &path, &parts.headers, body).await,
+        Op::Write => write(bp, auth, &owner, &path, &parts.headers, body, replay).await,
     }
 }
 
-async fn record_nonce(bp: &Backpack, signed: &VerifiedRequestSignature) -> Result<(), Refusal> {
+/// The replay key of a verified request signature, as the store records it.
+fn replay_nonce(bp: &Backpack, signed: &VerifiedRequestSignature) -> ReplayNonce {
+    ReplayNonce {
+        keyid: signed.keyid().to_hex(),
+        nonce: signed.nonce().to_owned(),
+        expires_at: signed.replay_until(),
+        now: bp.inner.clock.now(),
+    }
+}
+
+fn replayed() -> Refusal {
+    Refusal::new(
+        401,
+        "replayed",
+        "this signed request was already used (same keyid and nonce)",
+    )
+}
+
+/// Refuse a request whose nonce is already on record (a read: the commit that carries the
+/// request's effect records the nonce, and settles a race between two copies).
+async fn refuse_recorded(bp: &Backpack, nonce: &ReplayNonce) -> Result<(), Refusal> {
     let meta = Arc::clone(bp.inner.objects.meta());
-    let (keyid, nonce, until, now) = (
-        signed.keyid().to_hex(),
-        signed.nonce().to_owned(),
-        signed.replay_until(),
-        bp.inner.clock.now(),
-    );
-    tokio::task::spawn_blocking(move || meta.record_nonce(&keyid, &nonce, until, now))
+    let (keyid, n, now) = (nonce.keyid.clone(), nonce.nonce.clone(), nonce.now);
+    let seen = tokio::task::spawn_blocking(move || meta.nonce_recorded(&keyid, &n, now))
         .await
-        .map_err(|e| Refusal::new(500, "internal", format!("replay task: {e}")))?
-        .map_err(|e| match e {
-            BackpackError::Replayed => Refusal::new(
-                401,
-                "replayed",
-                "this signed request was already used (same keyid and nonce)",
-            ),
-            other => other.into(),
-        })
+        .map_err(|e| Refusal::new(500, "internal", format!("replay task: {e}")))??;
+    if seen {
+        Err(replayed())
+    } else {
+        Ok(())
+    }
+}
+
+/// Record a signed read's nonce (a read has no commit of its own to carry it).
+async fn record_nonce(bp: &Backpack, nonce: ReplayNonce) -> Result<(), Refusal> {
+    let meta = Arc::clone(bp.inner.objects.meta());
+    tokio::task::spawn_blocking(move || {
+        meta.record_nonce(&nonce.keyid, &nonce.nonce, nonce.expires_at, nonce.now)
+    })
+    .await
+    .map_err(|e| Refusal::new(500, "internal", format!("replay task: {e}")))?
+    .map_err(|e| match e {
+        BackpackError::Replayed => replayed(),
+        other => other.into(),
+    })
 }
 
 fn precondition(h: &HeaderMap) -> Result<Precondition, Refusal> {
@@ -385,6 +425,7 @@ async fn write(
     path: &str,
     h: &HeaderMap,
     body: Body,
+    replay: Option<ReplayNonce>,
 ) -> Result<Response, Refusal> {
     let digest = ContentDigest::from_headers(h)?;
     let declared = match h.get(header::CONTENT_LENGTH) {
@@ -439,6 +480,7 @@ async fn write(
             sha256: Some(*digest.as_bytes()),
         },
         cond,
+        replay,
     };
     match bp.inner.objects.put(&put, body.into_data_stream()).await {
         Ok(c) => {
@@ -591,7 +633,7 @@ async fn read(
     };
     let partial = range.is_some();
     // Open the bytes first, then charge exactly what this stream will move.
-    let (meta, blob) = objects.get(owner, path, range).await?;
+    let (meta, blob) = objects.open(meta, range).await?;
     let len = blob.range.end - blob.range.start;
     let reservation = auth.commit(gate, len).await?;
     let body = Metered {

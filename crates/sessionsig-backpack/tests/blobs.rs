@@ -310,6 +310,7 @@ async fn reconcile_deletes_only_old_unreferenced_blobs(store: BlobStore) {
             },
             &Precondition::None,
             None,
+            None,
         )
     })
     .await

@@ -319,6 +319,7 @@ fn child_process() {
                         ..PutCheck::default()
                     },
                     cond: Precondition::None,
+                    replay: None,
                 },
                 body,
             )

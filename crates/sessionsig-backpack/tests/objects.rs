@@ -116,6 +116,7 @@ fn put_req<'a>(
             sha256: digest,
         },
         cond,
+        replay: None,
     }
 }
 
@@ -201,7 +202,7 @@ async fn put_get_replace_delete_cleans_up_blobs(s: Setup) {
     assert_eq!(page.entries.len(), 1);
     assert_eq!(page.entries[0].etag, c2.object.etag);
     let gone = node
-        .delete(OWNER, "/photos/a.jpg", &Precondition::None)
+        .delete(OWNER, "/photos/a.jpg", &Precondition::None, None)
         .await
         .unwrap();
     assert_eq!(gone.etag, c2.object.etag);
@@ -219,7 +220,7 @@ async fn put_get_replace_delete_cleans_up_blobs(s: Setup) {
         "not_found"
     );
     assert_eq!(
-        node.delete(OWNER, "/photos/a.jpg", &Precondition::None)
+        node.delete(OWNER, "/photos/a.jpg", &Precondition::None, None)
             .await
             .unwrap_err()
             .code(),

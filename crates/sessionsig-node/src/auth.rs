@@ -58,6 +58,7 @@ use crate::json::check_depth;
 use crate::metrics::Metrics;
 use crate::nonce::NonceKey;
 use crate::store::AsyncRevocations;
+use crate::token_cache::TokenCache;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
@@ -99,6 +100,11 @@ pub fn authorization_value(sig: &SessionSig) -> String {
 /// Read the SessionSig from the request's `Authorization` header (see the [module](self)
 /// documentation for the format).
 pub fn from_headers(headers: &HeaderMap, max_json_depth: usize) -> Result<UnverifiedSessionSig> {
+    parse_token(header_token(headers)?, max_json_depth)
+}
+
+/// The token of the request's one `Authorization: SessionSig <token>` header.
+fn header_token(headers: &HeaderMap) -> Result<&str> {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let Some(value) = values.next() else {
         return Err(NodeError::MissingAuthorization);
@@ -124,6 +130,11 @@ pub fn from_headers(headers: &HeaderMap, max_json_depth: usize) -> Result<Unveri
     if token.is_empty() {
         return Err(NodeError::MalformedAuthorization("empty token".into()));
     }
+    Ok(token)
+}
+
+/// The SessionSig in a token: base64url of its JSON.
+fn parse_token(token: &str, max_json_depth: usize) -> Result<UnverifiedSessionSig> {
     let json = B64URL
         .decode(token)
         .map_err(|e| NodeError::MalformedAuthorization(format!("token is not base64url: {e}")))?;
@@ -150,6 +161,7 @@ pub struct Authorizer<C = Arc<dyn Clock>> {
     nonce: Option<NonceKey>,
     max_json_depth: usize,
     nonce_rules: NonceRules,
+    tokens: Arc<TokenCache>,
 }
 
 /// How network nonces are checked beyond "ours and fresh when signed".
@@ -179,6 +191,7 @@ impl<C> Clone for Authorizer<C> {
             nonce: self.nonce.clone(),
             max_json_depth: self.max_json_depth,
             nonce_rules: self.nonce_rules,
+            tokens: self.tokens.clone(),
         }
     }
 }
@@ -204,6 +217,7 @@ impl<C: Clock + 'static> Authorizer<C> {
             nonce: None,
             max_json_depth: DEFAULT_MAX_JSON_DEPTH,
             nonce_rules: NonceRules::default(),
+            tokens: Arc::new(TokenCache::new(crate::token_cache::DEFAULT_CAPACITY)),
         }
     }
 
@@ -252,6 +266,8 @@ impl<C: Clock + 'static> Authorizer<C> {
     /// Refuse JSON nesting deeper than `depth`.
     pub fn with_max_json_depth(mut self, depth: usize) -> Self {
         self.max_json_depth = depth;
+        // Parses made under another depth limit are not this authorizer's.
+        self.tokens = Arc::new(TokenCache::new(crate::token_cache::DEFAULT_CAPACITY));
         self
     }
 
@@ -425,7 +441,11 @@ impl<C: Clock + 'static> Authorizer<C> {
         headers: &HeaderMap,
         request: Request,
     ) -> Result<Authorization> {
-        match from_headers(headers, self.max_json_depth) {
+        // A token seen before is not parsed again (see `token_cache`).
+        let depth = self.max_json_depth;
+        let parsed = header_token(headers)
+            .and_then(|t| self.tokens.get_or_parse(t, |t| parse_token(t, depth)));
+        match parsed {
             Ok(sig) => self.check(sig, request).await,
             Err(e) => {
                 self.count(e.code(), None);

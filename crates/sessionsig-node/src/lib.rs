@@ -42,6 +42,7 @@ pub mod redact;
 pub mod routes;
 pub mod server;
 pub mod store;
+pub mod token_cache;
 pub mod web;
 
 pub use auth::{authorization_value, Authorizer, RequireSessionSig, Session};

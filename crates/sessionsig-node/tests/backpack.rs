@@ -631,6 +631,44 @@ async fn limits_quota_and_signed_reads() {
         )
         .await;
         assert_eq!(r.status, 201);
+        // A replayed change is refused before it spends anything: under `uses` = 2, a write,
+        // its replays (refused, at this node and another), a second write; a third is over.
+        let mut cav = Caveat::new();
+        cav.insert("uses".into(), serde_json::json!("2"));
+        let (k3, s3) = bp_session(
+            &alice,
+            bp_grants(&[(&whole, &["backpack/write"])], &cav),
+            &[(&whole, LitAbility::BackpackWrite)],
+            &[],
+            &urls,
+        );
+        let s3 = s3.get(&url).expect("s3");
+        let once = prepare(
+            &url,
+            "PUT",
+            &bp_route(&alice, "/u1.bin"),
+            s3,
+            Some(&k3),
+            Some(b"u1"),
+            &[],
+        );
+        assert_eq!(send(&c, &once).await.status, 201);
+        for _ in 0..3 {
+            let r = send(&c, &once).await;
+            assert_eq!((r.status, r.code().as_str()), (401, "replayed"));
+        }
+        let write = |path: &str| {
+            let route = bp_route(&alice, path);
+            let (c, url, s3, k3) = (c.clone(), url.clone(), s3.clone(), k3.clone());
+            async move { bp(&c, &url, "PUT", &route, &s3, Some(&k3), Some(b"u"), &[]).await }
+        };
+        assert_eq!(
+            write("/u2.bin").await.status,
+            201,
+            "the replays spent no use"
+        );
+        let r = write("/u3.bin").await;
+        assert_eq!((r.status, r.code().as_str()), (403, "uses_exhausted"));
         for p in procs {
             assert!(p.stop().await.success());
         }

@@ -11,7 +11,7 @@ mod common;
 use common::Db;
 use sessionsig::time::{Duration as TDuration, OffsetDateTime};
 use sessionsig_store::backpack::{
-    BackpackStore, ListCursor, ListLimit, NewObject, Precondition, TrafficCap,
+    BackpackStore, ListCursor, ListLimit, NewObject, Precondition, ReplayNonce, TrafficCap,
 };
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
@@ -33,6 +33,8 @@ on_both_backends!(
     processes_never_reserve_past_the_limit,
     nonces_are_recorded_once_across_nodes,
     nonces_race_for_one_winner,
+    a_change_records_its_nonce_in_its_own_commit,
+    changes_with_one_nonce_race_for_one_winner,
     referenced_blobs_are_found,
     a_version_1_database_is_upgraded,
 );
@@ -64,6 +66,7 @@ fn put_replace_get_delete(db: &Db) {
             &obj(ALICE, "/a.txt", 5, "blob-1"),
             &Precondition::None,
             None,
+            None,
         )
         .unwrap();
     assert!(first.created);
@@ -86,6 +89,7 @@ fn put_replace_get_delete(db: &Db) {
             &obj(ALICE, "/a.txt", 9, "blob-2"),
             &Precondition::None,
             None,
+            None,
         )
         .unwrap();
     assert!(!second.created);
@@ -101,14 +105,14 @@ fn put_replace_get_delete(db: &Db) {
     assert_eq!(s.used_bytes(BOB).unwrap(), 0);
 
     let gone = s
-        .delete_object(ALICE, "/a.txt", &Precondition::None)
+        .delete_object(ALICE, "/a.txt", &Precondition::None, None)
         .unwrap()
         .unwrap();
     assert_eq!(gone.blob_key, "blob-2");
     assert_eq!(s.get_object(ALICE, "/a.txt").unwrap(), None);
     assert_eq!(s.used_bytes(ALICE).unwrap(), 0);
     assert_eq!(
-        s.delete_object(ALICE, "/a.txt", &Precondition::None)
+        s.delete_object(ALICE, "/a.txt", &Precondition::None, None)
             .unwrap(),
         None,
         "deleting an absent object reports it absent"
@@ -122,12 +126,14 @@ fn preconditions_guard_writes_and_deletes(db: &Db) {
             &obj(ALICE, "/c", 1, "b1"),
             &Precondition::IfNoneMatchAny,
             None,
+            None,
         )
         .unwrap();
     let e = s
         .commit_put(
             &obj(ALICE, "/c", 2, "b2"),
             &Precondition::IfNoneMatchAny,
+            None,
             None,
         )
         .unwrap_err();
@@ -136,6 +142,7 @@ fn preconditions_guard_writes_and_deletes(db: &Db) {
         .commit_put(
             &obj(ALICE, "/new", 2, "b2"),
             &Precondition::IfMatchAny,
+            None,
             None,
         )
         .unwrap_err();
@@ -148,6 +155,7 @@ fn preconditions_guard_writes_and_deletes(db: &Db) {
             &obj(ALICE, "/c", 3, "b3"),
             &Precondition::IfMatch(vec!["\"nope\"".into(), old_tag.clone()]),
             None,
+            None,
         )
         .unwrap();
     assert_eq!(replaced.replaced_blob.as_deref(), Some("b1"));
@@ -156,11 +164,12 @@ fn preconditions_guard_writes_and_deletes(db: &Db) {
             &obj(ALICE, "/c", 4, "b4"),
             &Precondition::IfMatch(vec![old_tag.clone()]),
             None,
+            None,
         )
         .unwrap_err();
     assert_eq!(e.code(), "precondition_failed");
     let e = s
-        .delete_object(ALICE, "/c", &Precondition::IfMatch(vec![old_tag]))
+        .delete_object(ALICE, "/c", &Precondition::IfMatch(vec![old_tag]), None)
         .unwrap_err();
     assert_eq!(e.code(), "precondition_failed");
     // Nothing of the refused writes is visible.
@@ -171,6 +180,7 @@ fn preconditions_guard_writes_and_deletes(db: &Db) {
         ALICE,
         "/c",
         &Precondition::IfMatch(vec![now_there.etag.clone()]),
+        None,
     )
     .unwrap()
     .unwrap();
@@ -179,31 +189,37 @@ fn preconditions_guard_writes_and_deletes(db: &Db) {
 fn the_quota_is_checked_in_the_commit(db: &Db) {
     let s = db.open();
     let q = Some(100);
-    s.commit_put(&obj(ALICE, "/a", 60, "q1"), &Precondition::None, q)
+    s.commit_put(&obj(ALICE, "/a", 60, "q1"), &Precondition::None, q, None)
         .unwrap();
-    s.commit_put(&obj(ALICE, "/b", 40, "q2"), &Precondition::None, q)
+    s.commit_put(&obj(ALICE, "/b", 40, "q2"), &Precondition::None, q, None)
         .unwrap();
     let e = s
-        .commit_put(&obj(ALICE, "/c", 1, "q3"), &Precondition::None, q)
+        .commit_put(&obj(ALICE, "/c", 1, "q3"), &Precondition::None, q, None)
         .unwrap_err();
     assert_eq!(e.code(), "storage_full");
     assert_eq!(s.get_object(ALICE, "/c").unwrap(), None);
     // Replacing with a bigger version counts only the difference: 60 -> 61 is one too many.
     let e = s
-        .commit_put(&obj(ALICE, "/a", 61, "q4"), &Precondition::None, q)
+        .commit_put(&obj(ALICE, "/a", 61, "q4"), &Precondition::None, q, None)
         .unwrap_err();
     assert_eq!(e.code(), "storage_full");
     assert_eq!(s.get_object(ALICE, "/a").unwrap().unwrap().blob_key, "q1");
     // Shrinking is always allowed, even under a lowered quota.
-    s.commit_put(&obj(ALICE, "/a", 50, "q5"), &Precondition::None, Some(10))
-        .unwrap();
+    s.commit_put(
+        &obj(ALICE, "/a", 50, "q5"),
+        &Precondition::None,
+        Some(10),
+        None,
+    )
+    .unwrap();
     assert_eq!(s.used_bytes(ALICE).unwrap(), 90);
     // Bob has a quota of his own.
-    s.commit_put(&obj(BOB, "/a", 100, "q6"), &Precondition::None, q)
+    s.commit_put(&obj(BOB, "/a", 100, "q6"), &Precondition::None, q, None)
         .unwrap();
     // After a delete the room is there again.
-    s.delete_object(ALICE, "/b", &Precondition::None).unwrap();
-    s.commit_put(&obj(ALICE, "/c", 50, "q7"), &Precondition::None, q)
+    s.delete_object(ALICE, "/b", &Precondition::None, None)
+        .unwrap();
+    s.commit_put(&obj(ALICE, "/c", 50, "q7"), &Precondition::None, q, None)
         .unwrap();
     assert_eq!(s.used_bytes(ALICE).unwrap(), 100);
 }
@@ -219,8 +235,12 @@ fn concurrent_puts_never_exceed_the_quota(db: &Db) {
                 let mut ok = 0;
                 for i in 0..10 {
                     let (path, blob) = (format!("/t{t}/{i}"), format!("qb-{t}-{i}"));
-                    match s.commit_put(&obj(ALICE, &path, 7, &blob), &Precondition::None, Some(200))
-                    {
+                    match s.commit_put(
+                        &obj(ALICE, &path, 7, &blob),
+                        &Precondition::None,
+                        Some(200),
+                        None,
+                    ) {
                         Ok(c) => {
                             assert!(c.created);
                             ok += 1;
@@ -250,6 +270,7 @@ fn concurrent_creates_of_one_path_make_one_object(db: &Db) {
                     &obj(ALICE, "/once", 3, &blob),
                     &Precondition::IfNoneMatchAny,
                     None,
+                    None,
                 )
                 .map(|c| c.created)
                 .map_err(|e| e.code())
@@ -273,6 +294,7 @@ fn put_all(s: &impl BackpackStore, owner: &str, paths: &[&str]) {
         s.commit_put(
             &obj(owner, p, 1, &format!("{owner}{p}{i}")),
             &Precondition::None,
+            None,
             None,
         )
         .unwrap();
@@ -417,7 +439,7 @@ fn bad_cursors_and_paths_are_refused(db: &Db) {
         let e = s.get_object(owner, path).unwrap_err();
         assert_eq!(e.code(), "invalid_path", "{owner} {path}");
         let e = s
-            .commit_put(&obj(owner, path, 1, "z"), &Precondition::None, None)
+            .commit_put(&obj(owner, path, 1, "z"), &Precondition::None, None, None)
             .unwrap_err();
         assert_eq!(e.code(), "invalid_path", "{owner} {path}");
     }
@@ -652,8 +674,13 @@ fn a_version_1_database_is_upgraded(db: &Db) {
     let s = db.open();
     use sessionsig_store::UsageStore;
     assert_eq!(s.used("old").unwrap(), 7, "the old data is kept");
-    s.commit_put(&obj(ALICE, "/new", 4, "up-1"), &Precondition::None, None)
-        .unwrap();
+    s.commit_put(
+        &obj(ALICE, "/new", 4, "up-1"),
+        &Precondition::None,
+        None,
+        None,
+    )
+    .unwrap();
     assert_eq!(s.used_bytes(ALICE).unwrap(), 4);
 }
 
@@ -736,4 +763,139 @@ fn spawn_child(db: &Db, job: &str, vars: &[(&str, String)]) -> Child {
         cmd.env(k, v);
     }
     cmd.spawn().unwrap()
+}
+
+fn nonce(keyid: &str, n: &str) -> ReplayNonce {
+    ReplayNonce {
+        keyid: keyid.into(),
+        nonce: n.into(),
+        expires_at: now() + TDuration::seconds(120),
+        now: now(),
+    }
+}
+
+fn a_change_records_its_nonce_in_its_own_commit(db: &Db) {
+    let (a, b) = (db.open(), db.open());
+    let none = Precondition::None;
+    assert!(!a.nonce_recorded("k", "p1", now()).unwrap());
+    let first = a
+        .commit_put(
+            &obj(ALICE, "/a", 3, "r1"),
+            &none,
+            None,
+            Some(&nonce("k", "p1")),
+        )
+        .unwrap();
+    assert!(
+        b.nonce_recorded("k", "p1", now()).unwrap(),
+        "seen by every node"
+    );
+    assert!(
+        !b.nonce_recorded("k", "p1", now() + TDuration::seconds(121))
+            .unwrap(),
+        "not past its expiry"
+    );
+    // The same signed request again, on another node: refused, and the object is unchanged.
+    let again = b
+        .commit_put(
+            &obj(ALICE, "/a", 9, "r2"),
+            &none,
+            None,
+            Some(&nonce("k", "p1")),
+        )
+        .unwrap_err();
+    assert_eq!(again.code(), "replayed");
+    assert_eq!(a.get_object(ALICE, "/a").unwrap().unwrap(), first.object);
+    assert_eq!(
+        a.record_nonce("k", "p1", now() + TDuration::seconds(120), now())
+            .unwrap_err()
+            .code(),
+        "replayed",
+        "one replay table for changes and signed reads"
+    );
+    // A refused change keeps its nonce (it cannot come back later for another answer), and
+    // changes nothing else.
+    let refused = a
+        .commit_put(
+            &obj(ALICE, "/a", 5, "r3"),
+            &Precondition::IfNoneMatchAny,
+            None,
+            Some(&nonce("k", "p2")),
+        )
+        .unwrap_err();
+    assert_eq!(refused.code(), "precondition_failed");
+    assert!(a.nonce_recorded("k", "p2", now()).unwrap());
+    assert_eq!(a.get_object(ALICE, "/a").unwrap().unwrap(), first.object);
+    let full = a
+        .commit_put(
+            &obj(ALICE, "/b", 50, "r4"),
+            &none,
+            Some(10),
+            Some(&nonce("k", "p3")),
+        )
+        .unwrap_err();
+    assert_eq!(full.code(), "storage_full");
+    assert!(a.nonce_recorded("k", "p3", now()).unwrap());
+    assert_eq!(a.get_object(ALICE, "/b").unwrap(), None);
+    assert_eq!(a.used_bytes(ALICE).unwrap(), 3);
+    // Deletes: the nonce is recorded with the delete, and with a delete of nothing.
+    assert_eq!(
+        a.delete_object(ALICE, "/none", &none, Some(&nonce("k", "d1")))
+            .unwrap(),
+        None
+    );
+    assert!(b.nonce_recorded("k", "d1", now()).unwrap());
+    assert_eq!(
+        b.delete_object(ALICE, "/a", &none, Some(&nonce("k", "d1")))
+            .unwrap_err()
+            .code(),
+        "replayed"
+    );
+    assert!(
+        a.get_object(ALICE, "/a").unwrap().is_some(),
+        "a replay deletes nothing"
+    );
+    let gone = b
+        .delete_object(ALICE, "/a", &none, Some(&nonce("k", "d2")))
+        .unwrap();
+    assert_eq!(gone.map(|o| o.path), Some("/a".to_owned()));
+    assert!(a.nonce_recorded("k", "d2", now()).unwrap());
+    assert_eq!(a.used_bytes(ALICE).unwrap(), 0);
+    // Without a nonce nothing is recorded.
+    a.commit_put(&obj(ALICE, "/c", 1, "r5"), &none, None, None)
+        .unwrap();
+    assert_eq!(b.gc_nonces(now() + TDuration::seconds(120)).unwrap(), 5);
+}
+
+fn changes_with_one_nonce_race_for_one_winner(db: &Db) {
+    let nodes = [Arc::new(db.open()), Arc::new(db.open())];
+    let barrier = Arc::new(Barrier::new(8));
+    let handles: Vec<_> = (0..8)
+        .map(|t| {
+            let (s, b) = (nodes[t % 2].clone(), barrier.clone());
+            std::thread::spawn(move || {
+                b.wait();
+                let (path, blob) = (format!("/race/{t}"), format!("race-{t}"));
+                match s.commit_put(
+                    &obj(ALICE, &path, 1, &blob),
+                    &Precondition::None,
+                    None,
+                    Some(&nonce("k", "once")),
+                ) {
+                    Ok(_) => 1,
+                    Err(e) => {
+                        assert_eq!(e.code(), "replayed");
+                        0
+                    }
+                }
+            })
+        })
+        .collect();
+    let wins: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    assert_eq!(wins, 1, "one signed request, one effect");
+    let page = nodes[0]
+        .list_folder(ALICE, "/race/", ListLimit::new(100).unwrap(), None)
+        .unwrap();
+    assert_eq!(page.entries.len(), 1, "the losers stored nothing");
+    assert_eq!(nodes[1].used_bytes(ALICE).unwrap(), 1);
 }

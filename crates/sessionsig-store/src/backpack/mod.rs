@@ -150,6 +150,46 @@ pub struct NewObject<'a> {
     pub modified: OffsetDateTime,
 }
 
+/// A signed request's replay key, `(keyid, nonce)`, recorded until `expires_at` (the end of
+/// the signature's window) in the same transaction as the request's effect.
+///
+/// Why in the same transaction: a write then costs one durable commit, not two (on SQLite
+/// with `synchronous = FULL` each commit is an `fsync`, and the writer is one queue for all
+/// connections), and the nonce is used exactly when the effect happens — a request whose
+/// commit failed or never ran (a dropped connection, a crash) left nothing to replay. A
+/// commit the store *refuses* (precondition, quota) still records the nonce, so a refused
+/// request cannot be replayed later, once the circumstances changed, for another answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayNonce {
+    /// The request signature's `keyid` (the session key, 64 hex).
+    pub keyid: String,
+    /// Its `nonce`.
+    pub nonce: String,
+    /// Until when the pair is kept: a recorded pair past this time may be recorded again.
+    pub expires_at: OffsetDateTime,
+    /// Now, from the caller's clock.
+    pub now: OffsetDateTime,
+}
+
+/// A [`ReplayNonce`] as the backends store it.
+pub(crate) struct NonceRow<'a> {
+    pub(crate) keyid: &'a str,
+    pub(crate) nonce: &'a str,
+    pub(crate) expires_ms: i64,
+    pub(crate) now_ms: i64,
+}
+
+impl ReplayNonce {
+    fn row(&self) -> NonceRow<'_> {
+        NonceRow {
+            keyid: &self.keyid,
+            nonce: &self.nonce,
+            expires_ms: to_ms(self.expires_at),
+            now_ms: to_ms(self.now),
+        }
+    }
+}
+
 /// A conditional request's precondition (RFC 9110 §13), checked inside the commit.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Precondition {
@@ -203,27 +243,41 @@ pub struct TrafficCap {
 /// Synchronous like the rest of the crate: call it off async worker threads
 /// (see [`SqlStore::run_blocking`]).
 pub trait BackpackStore: Send + Sync {
+    /// Whether a read answers from this machine in a few µs (SQLite: a page-cache lookup in
+    /// WAL mode, never waiting on a writer), so that a caller on an async thread may call
+    /// [`get_object`](Self::get_object) in place rather than pay the hand-off to the blocking
+    /// pool and back, which costs more; `false` for a store across the network (PostgreSQL).
+    fn answers_locally(&self) -> bool {
+        false
+    }
+
     /// The object at `owner`/`path`, if there is one.
     fn get_object(&self, owner: &str, path: &str) -> BpResult<Option<ObjectMeta>>;
 
     /// Make `new` the current version of its object, in one transaction: checks `cond`
     /// (else [`BackpackError::PreconditionFailed`]) and, when the write grows the owner's
-    /// total, `quota` (else [`BackpackError::StorageFull`]). On any error nothing changed
-    /// and the caller deletes the new blob.
+    /// total, `quota` (else [`BackpackError::StorageFull`]); with `replay`, records the
+    /// signed request's nonce in the same transaction (else [`BackpackError::Replayed`]). On
+    /// any error the object is unchanged and the caller deletes the new blob; the nonce stays
+    /// recorded after a precondition or quota refusal (see [`ReplayNonce`]).
     fn commit_put(
         &self,
         new: &NewObject<'_>,
         cond: &Precondition,
         quota: Option<u64>,
+        replay: Option<&ReplayNonce>,
     ) -> BpResult<PutCommitted>;
 
     /// Delete the object if it exists and `cond` holds; returns it (the caller then deletes
-    /// its blob), or `None` when there was none.
+    /// its blob), or `None` when there was none. `replay` as for
+    /// [`commit_put`](Self::commit_put): recorded with the delete, and also when there was
+    /// nothing to delete or `cond` failed.
     fn delete_object(
         &self,
         owner: &str,
         path: &str,
         cond: &Precondition,
+        replay: Option<&ReplayNonce>,
     ) -> BpResult<Option<ObjectMeta>>;
 
     /// One page of `folder` (a path ending with `/`): its direct objects and direct
@@ -273,6 +327,11 @@ pub trait BackpackStore: Send + Sync {
         now: OffsetDateTime,
     ) -> BpResult<()>;
 
+    /// Whether `(keyid, nonce)` is recorded and unexpired at `now`: a read that lets a route
+    /// refuse a replay before it spends anything. Not the authoritative answer (two
+    /// concurrent requests may both see `false`); the insert with the effect is.
+    fn nonce_recorded(&self, keyid: &str, nonce: &str, now: OffsetDateTime) -> BpResult<bool>;
+
     /// Delete the nonces that expired at or before `now`; returns how many.
     fn gc_nonces(&self, now: OffsetDateTime) -> BpResult<u64>;
 
@@ -281,6 +340,10 @@ pub trait BackpackStore: Send + Sync {
 }
 
 impl BackpackStore for SqlStore {
+    fn answers_locally(&self) -> bool {
+        matches!(&*self.backend, Backend::Sqlite(_))
+    }
+
     fn get_object(&self, owner: &str, path: &str) -> BpResult<Option<ObjectMeta>> {
         check_owner(owner)?;
         check_object_path(path)?;
@@ -295,13 +358,15 @@ impl BackpackStore for SqlStore {
         new: &NewObject<'_>,
         cond: &Precondition,
         quota: Option<u64>,
+        replay: Option<&ReplayNonce>,
     ) -> BpResult<PutCommitted> {
         check_owner(new.owner)?;
         check_object_path(new.path)?;
         let row = Row::new(new)?;
+        let replay = replay.map(ReplayNonce::row);
         match &*self.backend {
-            Backend::Sqlite(b) => sqlite::commit_put(b, &row, cond, quota),
-            Backend::Postgres(b) => pg::commit_put(b, &row, cond, quota),
+            Backend::Sqlite(b) => sqlite::commit_put(b, &row, cond, quota, replay.as_ref()),
+            Backend::Postgres(b) => pg::commit_put(b, &row, cond, quota, replay.as_ref()),
         }
     }
 
@@ -310,12 +375,14 @@ impl BackpackStore for SqlStore {
         owner: &str,
         path: &str,
         cond: &Precondition,
+        replay: Option<&ReplayNonce>,
     ) -> BpResult<Option<ObjectMeta>> {
         check_owner(owner)?;
         check_object_path(path)?;
+        let replay = replay.map(ReplayNonce::row);
         match &*self.backend {
-            Backend::Sqlite(b) => sqlite::delete_object(b, owner, path, cond),
-            Backend::Postgres(b) => pg::delete_object(b, owner, path, cond),
+            Backend::Sqlite(b) => sqlite::delete_object(b, owner, path, cond, replay.as_ref()),
+            Backend::Postgres(b) => pg::delete_object(b, owner, path, cond, replay.as_ref()),
         }
     }
 
@@ -405,15 +472,22 @@ impl BackpackStore for SqlStore {
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> BpResult<()> {
-        let (exp, now) = (to_ms(expires_at), to_ms(now));
-        let inserted = match &*self.backend {
-            Backend::Sqlite(b) => sqlite::record_nonce(b, keyid, nonce, exp, now)?,
-            Backend::Postgres(b) => pg::record_nonce(b, keyid, nonce, exp, now)?,
+        let row = NonceRow {
+            keyid,
+            nonce,
+            expires_ms: to_ms(expires_at),
+            now_ms: to_ms(now),
         };
-        if inserted {
-            Ok(())
-        } else {
-            Err(BackpackError::Replayed)
+        match &*self.backend {
+            Backend::Sqlite(b) => sqlite::record_nonce(b, &row),
+            Backend::Postgres(b) => pg::record_nonce(b, &row),
+        }
+    }
+
+    fn nonce_recorded(&self, keyid: &str, nonce: &str, now: OffsetDateTime) -> BpResult<bool> {
+        match &*self.backend {
+            Backend::Sqlite(b) => sqlite::nonce_recorded(b, keyid, nonce, to_ms(now)),
+            Backend::Postgres(b) => pg::nonce_recorded(b, keyid, nonce, to_ms(now)),
         }
     }
 
@@ -502,6 +576,23 @@ pub(crate) fn check_quota(used: i64, old: i64, new: i64, quota: Option<u64>) -> 
             needed: to_u64(total),
         }),
         _ => Ok(total),
+    }
+}
+
+/// What a write transaction that carries a request's nonce does with the outcome of its
+/// object change: `Ok(outcome)` commits, `Err` rolls back. A success commits; so does the
+/// store's own definite refusal (precondition, quota) when there is a nonce to keep — those
+/// refusals come before the transaction writes anything but the nonce; any other error
+/// (the database's) rolls everything back.
+pub(crate) fn settle<T>(replay: bool, outcome: BpResult<T>) -> BpResult<BpResult<T>> {
+    match outcome {
+        Err(e @ (BackpackError::PreconditionFailed | BackpackError::StorageFull { .. }))
+            if replay =>
+        {
+            Ok(Err(e))
+        }
+        Err(e) => Err(e),
+        Ok(v) => Ok(Ok(v)),
     }
 }
 

@@ -3,7 +3,8 @@
 //! see each other's totals (READ COMMITTED, as every connection of the store).
 
 use super::listing::{self, FolderPage, ListLimit, Start};
-use super::{check_quota, digest_of, from_ms, BpResult, ObjectMeta, Precondition, Row};
+use super::NonceRow;
+use super::{check_quota, digest_of, from_ms, settle, BpResult, ObjectMeta, Precondition, Row};
 use super::{BackpackError, PutCommitted};
 use crate::pg::{db, PgConn, Postgres};
 use postgres::{Client, GenericClient, IsolationLevel, Statement};
@@ -27,6 +28,7 @@ pub(crate) struct Statements {
     release: Statement,
     traffic_used: Statement,
     nonce: Statement,
+    nonce_seen: Statement,
     gc_nonces: Statement,
     referenced: Statement,
 }
@@ -90,6 +92,9 @@ impl Statements {
                       VALUES ($1, $2, $3)
                       ON CONFLICT (keyid, nonce) DO UPDATE SET expires_at_ms = excluded.expires_at_ms
                       WHERE n.expires_at_ms <= $4"
+                .into())?,
+            nonce_seen: p("SELECT 1 FROM sessionsig_backpack_nonces
+                           WHERE keyid = $1 AND nonce = $2 AND expires_at_ms > $3"
                 .into())?,
             gc_nonces: p(
                 "DELETE FROM sessionsig_backpack_nonces WHERE expires_at_ms <= $1".into(),
@@ -164,42 +169,56 @@ pub(crate) fn commit_put(
     row: &Row<'_>,
     cond: &Precondition,
     quota: Option<u64>,
+    replay: Option<&NonceRow<'_>>,
 ) -> BpResult<PutCommitted> {
     write(b, |tx, st| {
-        let used = lock_owner(tx, st, row.owner)?;
-        let old = tx
-            .query_opt(&st.get_for_update, &[&row.owner, &row.path])
-            .map_err(db)?
-            .map(|r| meta(&r))
-            .transpose()?;
-        if !cond.holds(old.as_ref().map(|o| o.etag.as_str())) {
-            return Err(BackpackError::PreconditionFailed);
+        if let Some(r) = replay {
+            insert_nonce(tx, st, r)?;
         }
-        let old_size = old
-            .as_ref()
-            .map_or(0, |o| i64::try_from(o.size).unwrap_or(i64::MAX));
-        let total = check_quota(used, old_size, row.size, quota)?;
-        tx.execute(
-            &st.upsert,
-            &[
-                &row.owner,
-                &row.path,
-                &row.size,
-                &row.content_type,
-                &row.digest.as_slice(),
-                &row.etag,
-                &row.modified_ms,
-                &row.blob_key,
-            ],
-        )
+        settle(replay.is_some(), put_row(tx, st, row, cond, quota))
+    })?
+}
+
+fn put_row(
+    tx: &mut postgres::Transaction<'_>,
+    st: &Statements,
+    row: &Row<'_>,
+    cond: &Precondition,
+    quota: Option<u64>,
+) -> BpResult<PutCommitted> {
+    let used = lock_owner(tx, st, row.owner)?;
+    let old = tx
+        .query_opt(&st.get_for_update, &[&row.owner, &row.path])
+        .map_err(db)?
+        .map(|r| meta(&r))
+        .transpose()?;
+    if !cond.holds(old.as_ref().map(|o| o.etag.as_str())) {
+        return Err(BackpackError::PreconditionFailed);
+    }
+    let old_size = old
+        .as_ref()
+        .map_or(0, |o| i64::try_from(o.size).unwrap_or(i64::MAX));
+    let total = check_quota(used, old_size, row.size, quota)?;
+    tx.execute(
+        &st.upsert,
+        &[
+            &row.owner,
+            &row.path,
+            &row.size,
+            &row.content_type,
+            &row.digest.as_slice(),
+            &row.etag,
+            &row.modified_ms,
+            &row.blob_key,
+        ],
+    )
+    .map_err(db)?;
+    tx.execute(&st.set_usage, &[&row.owner, &total])
         .map_err(db)?;
-        tx.execute(&st.set_usage, &[&row.owner, &total])
-            .map_err(db)?;
-        Ok(PutCommitted {
-            created: old.is_none(),
-            replaced_blob: old.map(|o| o.blob_key),
-            object: row.meta(),
-        })
+    Ok(PutCommitted {
+        created: old.is_none(),
+        replaced_blob: old.map(|o| o.blob_key),
+        object: row.meta(),
     })
 }
 
@@ -208,26 +227,40 @@ pub(crate) fn delete_object(
     owner: &str,
     path: &str,
     cond: &Precondition,
+    replay: Option<&NonceRow<'_>>,
 ) -> BpResult<Option<ObjectMeta>> {
     write(b, |tx, st| {
-        let used = lock_owner(tx, st, owner)?;
-        let old = tx
-            .query_opt(&st.get_for_update, &[&owner, &path])
-            .map_err(db)?
-            .map(|r| meta(&r))
-            .transpose()?;
-        if !cond.holds(old.as_ref().map(|o| o.etag.as_str())) {
-            return Err(BackpackError::PreconditionFailed);
+        if let Some(r) = replay {
+            insert_nonce(tx, st, r)?;
         }
-        let Some(old) = old else {
-            return Ok(None);
-        };
-        tx.execute(&st.delete, &[&owner, &path]).map_err(db)?;
-        let size = i64::try_from(old.size).unwrap_or(i64::MAX);
-        let total = used.saturating_sub(size).max(0);
-        tx.execute(&st.set_usage, &[&owner, &total]).map_err(db)?;
-        Ok(Some(old))
-    })
+        settle(replay.is_some(), delete_row(tx, st, owner, path, cond))
+    })?
+}
+
+fn delete_row(
+    tx: &mut postgres::Transaction<'_>,
+    st: &Statements,
+    owner: &str,
+    path: &str,
+    cond: &Precondition,
+) -> BpResult<Option<ObjectMeta>> {
+    let used = lock_owner(tx, st, owner)?;
+    let old = tx
+        .query_opt(&st.get_for_update, &[&owner, &path])
+        .map_err(db)?
+        .map(|r| meta(&r))
+        .transpose()?;
+    if !cond.holds(old.as_ref().map(|o| o.etag.as_str())) {
+        return Err(BackpackError::PreconditionFailed);
+    }
+    let Some(old) = old else {
+        return Ok(None);
+    };
+    tx.execute(&st.delete, &[&owner, &path]).map_err(db)?;
+    let size = i64::try_from(old.size).unwrap_or(i64::MAX);
+    let total = used.saturating_sub(size).max(0);
+    tx.execute(&st.set_usage, &[&owner, &total]).map_err(db)?;
+    Ok(Some(old))
 }
 
 pub(crate) fn list_folder(
@@ -327,19 +360,40 @@ pub(crate) fn traffic_used(b: &Postgres, counter: &str) -> BpResult<i64> {
 
 /// `true` if the pair was recorded. Never retried (a retry after a lost acknowledgement would
 /// report a replay of our own insert).
-pub(crate) fn record_nonce(
+pub(crate) fn record_nonce(b: &Postgres, r: &NonceRow<'_>) -> BpResult<()> {
+    let mut out = None;
+    b.pool.with(|c: &mut PgConn| {
+        out = Some(insert_nonce(&mut c.client, &c.backpack, r));
+        Ok(())
+    })?;
+    out.unwrap_or_else(|| Err(sessionsig::Error::Store("postgres: no result".into()).into()))
+}
+
+/// Insert the pair (or take over an expired one); [`BackpackError::Replayed`] when it is
+/// recorded and unexpired. One conditional statement, so of two concurrent inserts of one
+/// pair exactly one counts.
+fn insert_nonce(c: &mut impl GenericClient, st: &Statements, r: &NonceRow<'_>) -> BpResult<()> {
+    let n = c
+        .execute(&st.nonce, &[&r.keyid, &r.nonce, &r.expires_ms, &r.now_ms])
+        .map_err(db)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(BackpackError::Replayed)
+    }
+}
+
+pub(crate) fn nonce_recorded(
     b: &Postgres,
     keyid: &str,
     nonce: &str,
-    expires_ms: i64,
     now_ms: i64,
 ) -> BpResult<bool> {
-    Ok(b.pool.with(|c| {
-        let n = c
-            .client
-            .execute(&c.backpack.nonce, &[&keyid, &nonce, &expires_ms, &now_ms])
-            .map_err(db)?;
-        Ok(n == 1)
+    Ok(b.pool.with_retry(|c| {
+        c.client
+            .query_opt(&c.backpack.nonce_seen, &[&keyid, &nonce, &now_ms])
+            .map(|r| r.is_some())
+            .map_err(db)
     })?)
 }
 

@@ -3,7 +3,8 @@
 //! SQLite's write lock); reads use the reader pool.
 
 use super::listing::{self, FolderPage, ListLimit, Start};
-use super::{check_quota, digest_of, from_ms, BpResult, ObjectMeta, Precondition, Row};
+use super::NonceRow;
+use super::{check_quota, digest_of, from_ms, settle, BpResult, ObjectMeta, Precondition, Row};
 use super::{BackpackError, PutCommitted};
 use crate::sqlite::{db, Sqlite};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -84,43 +85,56 @@ pub(crate) fn commit_put(
     row: &Row<'_>,
     cond: &Precondition,
     quota: Option<u64>,
+    replay: Option<&NonceRow<'_>>,
 ) -> BpResult<PutCommitted> {
     write(b, |tx| {
-        let old = select_object(tx, row.owner, row.path)?;
-        if !cond.holds(old.as_ref().map(|o| o.etag.as_str())) {
-            return Err(BackpackError::PreconditionFailed);
+        if let Some(r) = replay {
+            insert_nonce(tx, r)?;
         }
-        let old_size = old
-            .as_ref()
-            .map_or(0, |o| i64::try_from(o.size).unwrap_or(i64::MAX));
-        let total = check_quota(used(tx, row.owner)?, old_size, row.size, quota)?;
-        tx.prepare_cached(&format!(
-            "INSERT INTO sessionsig_backpack_objects ({COLUMNS})
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT (owner, path) DO UPDATE SET
-                 size = excluded.size, content_type = excluded.content_type,
-                 digest = excluded.digest, etag = excluded.etag,
-                 modified_ms = excluded.modified_ms, blob_key = excluded.blob_key"
-        ))
-        .and_then(|mut s| {
-            s.execute(params![
-                row.owner,
-                row.path,
-                row.size,
-                row.content_type,
-                row.digest.as_slice(),
-                row.etag,
-                row.modified_ms,
-                row.blob_key
-            ])
-        })
-        .map_err(db)?;
-        set_used(tx, row.owner, total)?;
-        Ok(PutCommitted {
-            created: old.is_none(),
-            replaced_blob: old.map(|o| o.blob_key),
-            object: row.meta(),
-        })
+        settle(replay.is_some(), put_row(tx, row, cond, quota))
+    })?
+}
+
+fn put_row(
+    tx: &Connection,
+    row: &Row<'_>,
+    cond: &Precondition,
+    quota: Option<u64>,
+) -> BpResult<PutCommitted> {
+    let old = select_object(tx, row.owner, row.path)?;
+    if !cond.holds(old.as_ref().map(|o| o.etag.as_str())) {
+        return Err(BackpackError::PreconditionFailed);
+    }
+    let old_size = old
+        .as_ref()
+        .map_or(0, |o| i64::try_from(o.size).unwrap_or(i64::MAX));
+    let total = check_quota(used(tx, row.owner)?, old_size, row.size, quota)?;
+    tx.prepare_cached(&format!(
+        "INSERT INTO sessionsig_backpack_objects ({COLUMNS})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (owner, path) DO UPDATE SET
+             size = excluded.size, content_type = excluded.content_type,
+             digest = excluded.digest, etag = excluded.etag,
+             modified_ms = excluded.modified_ms, blob_key = excluded.blob_key"
+    ))
+    .and_then(|mut s| {
+        s.execute(params![
+            row.owner,
+            row.path,
+            row.size,
+            row.content_type,
+            row.digest.as_slice(),
+            row.etag,
+            row.modified_ms,
+            row.blob_key
+        ])
+    })
+    .map_err(db)?;
+    set_used(tx, row.owner, total)?;
+    Ok(PutCommitted {
+        created: old.is_none(),
+        replaced_blob: old.map(|o| o.blob_key),
+        object: row.meta(),
     })
 }
 
@@ -129,23 +143,36 @@ pub(crate) fn delete_object(
     owner: &str,
     path: &str,
     cond: &Precondition,
+    replay: Option<&NonceRow<'_>>,
 ) -> BpResult<Option<ObjectMeta>> {
     write(b, |tx| {
-        let old = select_object(tx, owner, path)?;
-        if !cond.holds(old.as_ref().map(|o| o.etag.as_str())) {
-            return Err(BackpackError::PreconditionFailed);
+        if let Some(r) = replay {
+            insert_nonce(tx, r)?;
         }
-        let Some(old) = old else {
-            return Ok(None);
-        };
-        tx.prepare_cached("DELETE FROM sessionsig_backpack_objects WHERE owner = ?1 AND path = ?2")
-            .and_then(|mut s| s.execute(params![owner, path]))
-            .map_err(db)?;
-        let size = i64::try_from(old.size).unwrap_or(i64::MAX);
-        let total = used(tx, owner)?.saturating_sub(size).max(0);
-        set_used(tx, owner, total)?;
-        Ok(Some(old))
-    })
+        settle(replay.is_some(), delete_row(tx, owner, path, cond))
+    })?
+}
+
+fn delete_row(
+    tx: &Connection,
+    owner: &str,
+    path: &str,
+    cond: &Precondition,
+) -> BpResult<Option<ObjectMeta>> {
+    let old = select_object(tx, owner, path)?;
+    if !cond.holds(old.as_ref().map(|o| o.etag.as_str())) {
+        return Err(BackpackError::PreconditionFailed);
+    }
+    let Some(old) = old else {
+        return Ok(None);
+    };
+    tx.prepare_cached("DELETE FROM sessionsig_backpack_objects WHERE owner = ?1 AND path = ?2")
+        .and_then(|mut s| s.execute(params![owner, path]))
+        .map_err(db)?;
+    let size = i64::try_from(old.size).unwrap_or(i64::MAX);
+    let total = used(tx, owner)?.saturating_sub(size).max(0);
+    set_used(tx, owner, total)?;
+    Ok(Some(old))
 }
 
 pub(crate) fn list_folder(
@@ -245,25 +272,38 @@ pub(crate) fn traffic_used(b: &Sqlite, counter: &str) -> BpResult<i64> {
 }
 
 /// `true` if the pair was recorded (absent, or its earlier record had expired).
-pub(crate) fn record_nonce(
-    b: &Sqlite,
-    keyid: &str,
-    nonce: &str,
-    expires_ms: i64,
-    now_ms: i64,
-) -> BpResult<bool> {
-    write(b, |tx| {
-        let n = tx
-            .prepare_cached(
-                "INSERT INTO sessionsig_backpack_nonces (keyid, nonce, expires_at_ms)
-                 VALUES (?1, ?2, ?3)
-                 ON CONFLICT (keyid, nonce) DO UPDATE SET expires_at_ms = excluded.expires_at_ms
-                 WHERE sessionsig_backpack_nonces.expires_at_ms <= ?4",
-            )
-            .and_then(|mut s| s.execute(params![keyid, nonce, expires_ms, now_ms]))
-            .map_err(db)?;
-        Ok(n == 1)
-    })
+pub(crate) fn record_nonce(b: &Sqlite, r: &NonceRow<'_>) -> BpResult<()> {
+    write(b, |tx| insert_nonce(tx, r))
+}
+
+/// Insert the pair (or take over an expired one); [`BackpackError::Replayed`] when it is
+/// recorded and unexpired.
+fn insert_nonce(tx: &Connection, r: &NonceRow<'_>) -> BpResult<()> {
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO sessionsig_backpack_nonces (keyid, nonce, expires_at_ms)
+             VALUES (?1, ?2, ?3)
+             ON CONFLICT (keyid, nonce) DO UPDATE SET expires_at_ms = excluded.expires_at_ms
+             WHERE sessionsig_backpack_nonces.expires_at_ms <= ?4",
+        )
+        .and_then(|mut s| s.execute(params![r.keyid, r.nonce, r.expires_ms, r.now_ms]))
+        .map_err(db)?;
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(BackpackError::Replayed)
+    }
+}
+
+pub(crate) fn nonce_recorded(b: &Sqlite, keyid: &str, nonce: &str, now_ms: i64) -> BpResult<bool> {
+    Ok(b.read(|c| {
+        c.prepare_cached(
+            "SELECT 1 FROM sessionsig_backpack_nonces
+             WHERE keyid = ?1 AND nonce = ?2 AND expires_at_ms > ?3",
+        )
+        .and_then(|mut s| s.exists(params![keyid, nonce, now_ms]))
+        .map_err(db)
+    })?)
 }
 
 pub(crate) fn gc_nonces(b: &Sqlite, now_ms: i64) -> BpResult<u64> {
