@@ -32,7 +32,9 @@ pub fn parse_signature(sig: &str) -> Result<[u8; 65]> {
         )));
     }
     let mut out = [0u8; 65];
-    hex::decode_to_slice(hex, &mut out)
+    // const-hex (vectorised); with the length checked above, a second `0x` it would strip
+    // leaves too few digits: refused, as before.
+    alloy_primitives::hex::decode_to_slice(hex, &mut out)
         .map_err(|_| Error::MalformedSignature("not hexadecimal".to_owned()))?;
     recovery_id(out[64])?;
     Ok(out)
