@@ -13,7 +13,19 @@ const PREFIX: &[u8] = b"\x19Ethereum Signed Message:\n";
 pub fn eip191_hash(message: &[u8]) -> B256 {
     let mut h = Keccak256::new();
     h.update(PREFIX);
-    h.update(message.len().to_string().as_bytes());
+    // The length in decimal, spelled on the stack (no `String` per verification).
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = message.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    h.update(&digits[at..]);
     h.update(message);
     h.finalize()
 }
@@ -122,7 +134,14 @@ mod tests {
 
     #[test]
     fn hash_matches_alloy() {
-        for m in [&b""[..], b"hello", &[0u8; 1000]] {
+        for m in [
+            &b""[..],
+            b"hello",
+            &[0u8; 9],
+            &[0u8; 10],
+            &[0u8; 99],
+            &[0u8; 1000],
+        ] {
             assert_eq!(eip191_hash(m), alloy_primitives::eip191_hash_message(m));
         }
     }
