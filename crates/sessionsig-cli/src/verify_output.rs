@@ -64,8 +64,9 @@ fn write_valid(
 ) -> serde_json::Result<()> {
     out.extend_from_slice(b"{\"owner\":");
     address(out, s.owner());
-    out.extend_from_slice(b",\"sessionKey\":");
-    write_str(out, &s.session_key().to_hex());
+    out.extend_from_slice(b",\"sessionKey\":\"");
+    write_hex(out, &s.session_key().to_bytes());
+    out.push(b'"');
     out.extend_from_slice(b",\"nodeAddress\":");
     write_str(out, s.node_address());
     out.extend_from_slice(b",\"issuedAt\":");
@@ -105,12 +106,12 @@ fn write_valid(
             if j > 0 {
                 out.push(b',');
             }
-            write_hash(out, h.as_slice());
+            write_hash(out, &h.0);
         }
         out.extend_from_slice(b"]}");
     }
     out.extend_from_slice(b"],\"authSig\":{\"hash\":");
-    write_hash(out, s.auth_sig_hash().as_slice());
+    write_hash(out, &s.auth_sig_hash().0);
     out.extend_from_slice(b",\"signature\":");
     write_str(out, check_name(s.auth_sig_check()));
     out.extend_from_slice(b"},\"delegations\":[");
@@ -123,7 +124,7 @@ fn write_valid(
         out.extend_from_slice(b",\"uri\":");
         write_str(out, d.uri());
         out.extend_from_slice(b",\"hash\":");
-        write_hash(out, d.hash().as_slice());
+        write_hash(out, &d.hash().0);
         out.extend_from_slice(b",\"capability\":");
         // As the tree did: the capability's canonical JSON, read back as a value.
         let capability = d
@@ -195,15 +196,16 @@ fn write_time(out: &mut Vec<u8>, t: OffsetDateTime) {
 }
 
 /// A 32-byte hash as `"0x…"`, 64 lowercase hex digits (as `B256`'s `Display`).
-fn write_hash(out: &mut Vec<u8>, h: &[u8]) {
-    let mut buf = [0u8; 64];
+fn write_hash(out: &mut Vec<u8>, h: &[u8; 32]) {
     out.extend_from_slice(b"\"0x");
-    match hex::encode_to_slice(h, &mut buf) {
-        Ok(()) => out.extend_from_slice(&buf),
-        // Only when `h` is not 32 bytes, which a `B256` always is.
-        Err(_) => out.extend_from_slice(hex::encode(h).as_bytes()),
-    }
+    write_hex(out, h);
     out.push(b'"');
+}
+
+/// 32 bytes as 64 lowercase hex digits (alloy's vectorised hex, on the stack).
+fn write_hex(out: &mut Vec<u8>, b: &[u8; 32]) {
+    let mut buf = alloy_primitives::hex::Buffer::<32>::new();
+    out.extend_from_slice(buf.format(b).as_bytes());
 }
 
 /// A JSON string, quoted and escaped.

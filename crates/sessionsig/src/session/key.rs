@@ -146,7 +146,7 @@ impl SessionPublicKey {
             ));
         }
         let mut bytes = [0u8; 32];
-        hex::decode_to_slice(text, &mut bytes)
+        alloy_primitives::hex::decode_to_slice(text, &mut bytes)
             .map_err(|_| Error::InvalidSessionKey("not hexadecimal".into()))?;
         // Refuse non-canonical encodings (y >= p), which decode to the same point as their
         // canonical twin y - p: one key must have one hex spelling (revocations name it).
@@ -165,9 +165,14 @@ impl SessionPublicKey {
         Ok(SessionPublicKey(key))
     }
 
+    /// The 32 bytes of the encoding (for a writer that spells them without a `String`).
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
     /// 64 lowercase hex characters.
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0.to_bytes())
+        alloy_primitives::hex::encode(self.0.to_bytes())
     }
 
     /// Strict ed25519 verification over exactly `message`: RFC 8032 with a canonical `s`

@@ -13,7 +13,19 @@ const PREFIX: &[u8] = b"\x19Ethereum Signed Message:\n";
 pub fn eip191_hash(message: &[u8]) -> B256 {
     let mut h = Keccak256::new();
     h.update(PREFIX);
-    h.update(message.len().to_string().as_bytes());
+    // The length in decimal, spelled on the stack (no `String` per verification).
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = message.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    h.update(&digits[at..]);
     h.update(message);
     h.finalize()
 }
@@ -32,7 +44,9 @@ pub fn parse_signature(sig: &str) -> Result<[u8; 65]> {
         )));
     }
     let mut out = [0u8; 65];
-    hex::decode_to_slice(hex, &mut out)
+    // const-hex (vectorised); with the length checked above, a second `0x` it would strip
+    // leaves too few digits: refused, as before.
+    alloy_primitives::hex::decode_to_slice(hex, &mut out)
         .map_err(|_| Error::MalformedSignature("not hexadecimal".to_owned()))?;
     recovery_id(out[64])?;
     Ok(out)
@@ -120,7 +134,14 @@ mod tests {
 
     #[test]
     fn hash_matches_alloy() {
-        for m in [&b""[..], b"hello", &[0u8; 1000]] {
+        for m in [
+            &b""[..],
+            b"hello",
+            &[0u8; 9],
+            &[0u8; 10],
+            &[0u8; 99],
+            &[0u8; 1000],
+        ] {
             assert_eq!(eip191_hash(m), alloy_primitives::eip191_hash_message(m));
         }
     }

@@ -133,7 +133,7 @@ pub(crate) fn address(value: &str) -> std::result::Result<Address, String> {
             )
         })?;
     let mut bytes = [0u8; 20];
-    hex::decode_to_slice(hex, &mut bytes).map_err(|e| e.to_string())?;
+    alloy_primitives::hex::decode_to_slice(hex, &mut bytes).map_err(|e| e.to_string())?;
     let addr = Address::from(bytes);
     let checksummed = addr.to_checksum_buffer(None);
     if checksummed.as_str() != value {

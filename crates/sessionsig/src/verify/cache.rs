@@ -36,6 +36,17 @@ struct Entry {
 /// A cache key: SHA-256 over the message's length, the message and the signature.
 type Key = [u8; 32];
 
+/// The cache key of one AuthSig's (`sig`, `message`), computed once per verification and
+/// used for both the lookup and, on a miss, the insertion.
+pub(crate) struct AuthSigKey(Key);
+
+impl AuthSigKey {
+    /// The key of (`sig`, `message`).
+    pub(crate) fn of(sig: &str, message: &str) -> Self {
+        AuthSigKey(key(sig, message))
+    }
+}
+
 /// The key of (`sig`, `message`).
 fn key(sig: &str, message: &str) -> Key {
     let mut h = Sha256::new();
@@ -155,8 +166,20 @@ impl AuthSigCache {
         now: OffsetDateTime,
         skew: Duration,
     ) -> Option<(Arc<VerifiedAuthSig>, OffsetDateTime)> {
-        let key = key(sig, message);
-        match self.auth_sigs.get(&key) {
+        self.get_by_key(&AuthSigKey::of(sig, message), now, skew)
+    }
+
+    /// [`AuthSigCache::get_with_age`] by a key computed once: a miss is followed by an
+    /// [`AuthSigCache::insert_by_key`] under the same key, so the message (hundreds of bytes)
+    /// is hashed once per verification, not twice.
+    pub(crate) fn get_by_key(
+        &self,
+        key: &AuthSigKey,
+        now: OffsetDateTime,
+        skew: Duration,
+    ) -> Option<(Arc<VerifiedAuthSig>, OffsetDateTime)> {
+        let key = &key.0;
+        match self.auth_sigs.get(key) {
             Some(e) => {
                 let expired = e
                     .verified
@@ -164,7 +187,7 @@ impl AuthSigCache {
                     .and_then(|exp| exp.checked_add(skew))
                     .is_some_and(|end| now >= end);
                 if expired {
-                    self.auth_sigs.remove(&key);
+                    self.auth_sigs.remove(key);
                     self.misses.fetch_add(1, Ordering::Relaxed);
                     return None;
                 }
@@ -209,9 +232,19 @@ impl AuthSigCache {
         verified: VerifiedAuthSig,
         now: OffsetDateTime,
     ) -> Arc<VerifiedAuthSig> {
+        self.insert_by_key(AuthSigKey::of(sig, message), verified, now)
+    }
+
+    /// [`AuthSigCache::insert`] under a key computed once (see [`AuthSigCache::get_by_key`]).
+    pub(crate) fn insert_by_key(
+        &self,
+        key: AuthSigKey,
+        verified: VerifiedAuthSig,
+        now: OffsetDateTime,
+    ) -> Arc<VerifiedAuthSig> {
         let verified = Arc::new(verified);
         self.auth_sigs.insert(
-            key(sig, message),
+            key.0,
             Arc::new(Entry {
                 verified: verified.clone(),
                 verified_at: now,

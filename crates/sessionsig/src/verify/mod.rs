@@ -450,9 +450,11 @@ impl<C: Clock> Verifier<C> {
     ) -> Result<Arc<VerifiedAuthSig>> {
         let skew = self.policy.skew;
         let recheck = self.policy.contract_wallet_recheck;
+        // One hash of the message for the lookup and, on a miss, the insertion.
+        let cache_key = cache::AuthSigKey::of(&auth.sig, &auth.signed_message);
         let cached = self
             .cache
-            .get_with_age(&auth.sig, &auth.signed_message, now, skew)
+            .get_by_key(&cache_key, now, skew)
             .filter(|(v, verified_at)| {
                 v.check != SignatureCheck::ContractWallet || now - *verified_at < recheck
             });
@@ -465,7 +467,7 @@ impl<C: Clock> Verifier<C> {
                 let (siwe, role) = auth.parse_siwe()?;
                 check_role(&role, session_key)?;
                 let v = auth.verify_timeless(siwe, role, &self.auth_policy())?;
-                self.cache.insert(&auth.sig, &auth.signed_message, v, now)
+                self.cache.insert_by_key(cache_key, v, now)
             }
         };
         v.check_time(now, skew)?;
@@ -880,7 +882,9 @@ fn decode_sig(sig: &str) -> Result<[u8; 64]> {
         )));
     }
     let mut out = [0u8; 64];
-    hex::decode_to_slice(sig, &mut out)
+    // const-hex (alloy's hex, vectorised): the length is checked above, so its stripping of a
+    // `0x` prefix only ever turns such input into a length error, as `hex` refused it.
+    alloy_primitives::hex::decode_to_slice(sig, &mut out)
         .map_err(|_| Error::SessionSigMalformed("sig is not hexadecimal".into()))?;
     Ok(out)
 }
