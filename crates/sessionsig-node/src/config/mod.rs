@@ -73,8 +73,9 @@
 //!   answers an HTTP error or nonsense, or serves another chain refuses it with
 //!   `503 contract_wallet_unavailable` (the signature may be good: retry, do not re-sign). A
 //!   cached "yes" is trusted for `recheck_secs` (default 300,
-//!   [`Policy::contract_wallet_recheck`]); after that the chain is asked again, so a wallet
-//!   whose owner changed, or whose chain cannot be reached, stops verifying.
+//!   [`Policy::contract_wallet_recheck`](sessionsig::verify::Policy::contract_wallet_recheck));
+//!   after that the chain is asked again, so a wallet whose owner changed, or whose chain
+//!   cannot be reached, stops verifying.
 //! * The JSON-RPC client is blocking (ureq); like every verification it runs on the blocking
 //!   pool (`blocking_threads`), never on an async worker. A hanging endpoint holds one blocking
 //!   thread for at most `timeout_ms` per AuthSig, and at most `max_in_flight` checks (default
@@ -104,7 +105,10 @@ pub use contract_wallets::{
     DEFAULT_CONTRACT_WALLET_RECHECK_SECS, DEFAULT_CONTRACT_WALLET_TIMEOUT_MS,
 };
 pub use limits::Limits;
-pub use resolve::Settings;
+pub use resolve::{
+    Settings, DEFAULT_CACHE_CAPACITY, DEFAULT_NONCE_MAX_AGE_SECS, DEFAULT_NONCE_TTL_SECS,
+    DEFAULT_PRUNE_INTERVAL_SECS,
+};
 pub use secrets::{default_data_dir, read_or_create_secret, read_secret};
 
 use crate::error::{NodeError, Result};
