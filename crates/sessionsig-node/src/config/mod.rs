@@ -1,6 +1,19 @@
 //! Node configuration: a TOML file, overridden by command-line flags, resolved into
 //! [`Settings`] that a [`Node`](crate::server::Node) runs with.
 //!
+//! One source of truth per setting, so a flag, a key and a default cannot drift apart:
+//!
+//! * the file's schema is [`NodeConfig`] (each key once, its meaning in its doc);
+//! * each key's flag — long name, value name, help, the default `--help` shows — is one row of
+//!   the table in `flags` (with the `cli` feature), shared by `node` and `network up`; a test
+//!   checks every key has exactly one flag;
+//! * each default lives once — the core's [`Policy::default`](sessionsig::verify::Policy::default),
+//!   [`Limits::default`], a `DEFAULT_…` constant — and both [`NodeConfig::resolve`] and
+//!   `--help` read it there;
+//! * every check is in [`NodeConfig::resolve`], for the file and the flags alike;
+//! * a value that may hold a secret is a [`SecretUrl`] (or [`Hidden`](crate::redact::Hidden)),
+//!   whose `Debug` and `Display` redact it, so every struct holding one derives `Debug`.
+//!
 //! ```toml
 //! public_url = "http://127.0.0.1:7470"   # the nodeAddress this node accepts (required)
 //! listen = "127.0.0.1:7470"              # default: the host:port of public_url when it is an IP
@@ -93,6 +106,8 @@
 //!   command line for such URLs.
 
 mod contract_wallets;
+#[cfg(feature = "cli")]
+pub mod flags;
 mod limits;
 mod resolve;
 mod secrets;
