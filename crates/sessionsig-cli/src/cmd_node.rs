@@ -6,7 +6,8 @@
 use crate::error::{CliError, CliResult};
 use std::process::ExitCode;
 
-/// Arguments of `node` (see `sessionsig node --help`; every key of the TOML file has a flag).
+/// Arguments of `node` (see `sessionsig node --help`; every key of the TOML file has a flag,
+/// declared once in `sessionsig_node::config::flags` and shared with `network up`).
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]

@@ -37,6 +37,9 @@ use std::sync::Arc;
 /// Default largest object: 5 GiB, as S3's single PUT.
 pub const DEFAULT_MAX_OBJECT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 
+/// Default request signature window (`signature_window_secs`), seconds.
+pub const DEFAULT_SIGNATURE_WINDOW_SECS: u64 = 60;
+
 /// `[backpack]` as written; every field optional.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -81,7 +84,9 @@ pub struct BackpackNodeSettings {
 impl BackpackConfig {
     /// Check and complete the configuration; `data_dir` holds local blobs.
     pub fn resolve(&self, data_dir: &Path) -> Result<BackpackNodeSettings> {
-        let window = self.signature_window_secs.unwrap_or(60);
+        let window = self
+            .signature_window_secs
+            .unwrap_or(DEFAULT_SIGNATURE_WINDOW_SECS);
         if window == 0 || window > 3600 {
             return Err(NodeError::Config(
                 "backpack.signature_window_secs must be 1..=3600".into(),

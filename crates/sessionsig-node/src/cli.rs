@@ -1,207 +1,48 @@
 //! Command-line arguments and entry points for `sessionsig node` and `sessionsig network up`
 //! (used by the `sessionsig` CLI and by this crate's `sessionsig-node` binary).
 //!
+//! Both commands flatten the same [`CommonArgs`]: the configuration file and one flag per
+//! key of it, declared once in [`crate::config::flags`]; `node` adds its own URL, listen
+//! address and network list ([`NodeFlags`]), `network up` its node count and base port.
+//!
 //! Output contract: once serving, the node URL(s) are printed on stdout, one per line (after
 //! every node answered `/healthz`); diagnostics go to stderr. Ctrl-C / SIGTERM stop serving
 //! gracefully and exit 0. A configuration error exits 2, any other failure 1, each with
 //! `error[<code>]: <message>` on stderr.
 
+use crate::config::flags::{NodeFlags, SettingFlags};
 use crate::config::NodeConfig;
 use crate::error::{NodeError, Result};
 use crate::network::{Network, NetworkOptions, DEFAULT_BASE_PORT};
 use crate::server::{runtime, Node, ShutdownSignals};
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Flags shared by `node` and `network up`: policy and limits (override the config file).
+/// What `node` and `network up` both take: the configuration file, the acknowledgement
+/// `--no-verify` needs, and a flag for every setting of the file
+/// ([`SettingFlags`], declared once in its table).
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct CommonArgs {
     /// TOML configuration file (flags override it). See the crate README for every key.
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// PostgreSQL schema holding the node's tables (created if missing; default: the
-    /// connection's search path). Ignored for SQLite.
-    #[arg(long, value_name = "NAME")]
-    pub store_schema: Option<String>,
-    /// Allowed clock skew in seconds on each side of every time window (default 60).
-    #[arg(long, value_name = "SECS")]
-    pub skew: Option<u64>,
-    /// Longest accepted SessionSig lifetime in seconds (default 30 days).
-    #[arg(long, value_name = "SECS")]
-    pub max_lifetime: Option<u64>,
-    /// Accept Lit network-signed (`lit.bls`) session AuthSigs WITHOUT checking their BLS
-    /// signature.
-    #[arg(long)]
-    pub trust_lit_bls: bool,
-    /// Refuse session AuthSigs whose SIWE nonce is not a fresh handshake nonce of this network.
-    #[arg(long)]
-    pub require_network_nonce: bool,
-    /// Largest request body in bytes (default 65536).
-    #[arg(long, value_name = "BYTES")]
-    pub max_body_bytes: Option<usize>,
-    /// Largest request head in bytes (default 32768, at least 8192).
-    #[arg(long, value_name = "BYTES")]
-    pub max_header_bytes: Option<usize>,
-    /// Deepest JSON nesting accepted (default 16).
-    #[arg(long, value_name = "N")]
-    pub max_json_depth: Option<usize>,
-    /// Longest time to answer a request, in milliseconds (default 10000).
-    #[arg(long, value_name = "MS")]
-    pub request_timeout_ms: Option<u64>,
-    /// Most /v1 requests in flight per node; more are answered 503 (default 1024).
-    #[arg(long, value_name = "N")]
-    pub max_concurrency: Option<usize>,
-    /// POST /v1/revocations: requests one client address may make at once; more are
-    /// answered 429 rate_limited (default 20; 0: no limit).
-    #[arg(long, value_name = "N")]
-    pub revocation_burst: Option<u32>,
-    /// POST /v1/revocations: requests one client address regains per minute (default 60;
-    /// 0: no limit).
-    #[arg(long, value_name = "N")]
-    pub revocation_rate_per_minute: Option<u32>,
-    /// Async worker threads per process (default: number of CPUs).
-    #[arg(long, value_name = "N")]
-    pub worker_threads: Option<usize>,
-    /// Most threads verifying or waiting on the store at once (default 2 × CPUs, at least 8).
-    #[arg(long, value_name = "N")]
-    pub blocking_threads: Option<usize>,
-    /// Turn verification OFF on /v1/authorize (load comparisons only; needs
-    /// --insecure-no-verify).
-    #[arg(long)]
-    pub no_verify: bool,
     /// Acknowledge that `verify = false` / --no-verify makes /v1/authorize accept anything.
     #[arg(long)]
     pub insecure_no_verify: bool,
-    /// Accept contract-wallet (`derivedVia: "EIP1271"`) AuthSigs of chain CHAIN_ID, checked
-    /// over this Ethereum JSON-RPC URL (repeat for more chains; replaces the config file's
-    /// entry for that chain). RPC URLs often hold an API key or user:password: prefer the
-    /// config file or the environment variable (entries separated by spaces).
-    #[arg(
-        long = "eth-rpc",
-        value_name = "CHAIN_ID=URL",
-        env = "SESSIONSIG_NODE_ETH_RPC",
-        hide_env_values = true,
-        value_delimiter = ' '
-    )]
-    pub eth_rpc: Vec<String>,
-    /// Longest time one contract-wallet check may take, in milliseconds (default 5000; less
-    /// than the request timeout).
-    #[arg(long, value_name = "MS")]
-    pub eth_rpc_timeout_ms: Option<u64>,
-    /// How long a contract wallet's "yes" is trusted before its chain is asked again, in
-    /// seconds (default 300; 0: every time).
-    #[arg(long, value_name = "SECS")]
-    pub contract_wallet_recheck_secs: Option<u64>,
-    /// Accept AuthSigs only for this SIWE domain (`app.example`, or `https://app.example` for
-    /// that scheme only); repeat for more. Default: any (Lit-compatible).
-    #[arg(long = "accepted-domain", value_name = "DOMAIN")]
-    pub accepted_domains: Vec<String>,
-    /// Accept AuthSigs only for this SIWE chain id; repeat for more. Default: any.
-    #[arg(long = "accepted-chain-id", value_name = "ID")]
-    pub accepted_chain_ids: Vec<u64>,
-    /// Longest session AuthSig lifetime in seconds (default 30 days; 0: no cap, no
-    /// expiration required).
-    #[arg(long, value_name = "SECS")]
-    pub max_session_auth_sig_lifetime: Option<u64>,
-    /// Longest delegation AuthSig lifetime in seconds (default 90 days; 0: no cap).
-    #[arg(long, value_name = "SECS")]
-    pub max_delegation_lifetime: Option<u64>,
-    /// With --require-network-nonce: the oldest a handshake nonce may be at use, in seconds
-    /// (default 86400).
-    #[arg(long, value_name = "SECS")]
-    pub nonce_max_age: Option<u64>,
-    /// With --require-network-nonce: carried delegations and posted revocations need a
-    /// network nonce too.
-    #[arg(long)]
-    pub network_nonce_for_delegations: bool,
-    /// Most /v1 requests in flight from one client address (default: max concurrency / 4).
-    #[arg(long, value_name = "N")]
-    pub max_concurrency_per_client: Option<usize>,
+    /// Every setting of the configuration file, as a flag.
+    #[command(flatten)]
+    pub settings: SettingFlags,
 }
 
 impl CommonArgs {
+    /// The configuration file (or the defaults) with every flag given written over it.
     fn load(&self) -> Result<NodeConfig> {
         let mut c = match &self.config {
             Some(p) => NodeConfig::from_file(p)?,
             None => NodeConfig::default(),
         };
-        if self.store_schema.is_some() {
-            c.store_schema = self.store_schema.clone();
-        }
-        if self.skew.is_some() {
-            c.skew_secs = self.skew;
-        }
-        if self.max_lifetime.is_some() {
-            c.max_lifetime_secs = self.max_lifetime;
-        }
-        if self.trust_lit_bls {
-            c.trust_lit_bls = Some(true);
-        }
-        if self.require_network_nonce {
-            c.require_network_nonce = Some(true);
-        }
-        if let Some(v) = self.max_body_bytes {
-            c.limits.max_body_bytes = v;
-        }
-        if let Some(v) = self.max_header_bytes {
-            c.limits.max_header_bytes = v;
-        }
-        if let Some(v) = self.max_json_depth {
-            c.limits.max_json_depth = v;
-        }
-        if let Some(v) = self.request_timeout_ms {
-            c.limits.request_timeout_ms = v;
-        }
-        if let Some(v) = self.max_concurrency {
-            c.limits.max_concurrency = v;
-        }
-        if let Some(v) = self.revocation_burst {
-            c.limits.revocation_burst = v;
-        }
-        if let Some(v) = self.revocation_rate_per_minute {
-            c.limits.revocation_rate_per_minute = v;
-        }
-        if self.worker_threads.is_some() {
-            c.worker_threads = self.worker_threads;
-        }
-        if self.blocking_threads.is_some() {
-            c.blocking_threads = self.blocking_threads;
-        }
-        if self.no_verify {
-            c.verify = Some(false);
-        }
-        if !self.accepted_domains.is_empty() {
-            c.accepted_domains = Some(self.accepted_domains.clone());
-        }
-        if !self.accepted_chain_ids.is_empty() {
-            c.accepted_chain_ids = Some(self.accepted_chain_ids.clone());
-        }
-        if self.max_session_auth_sig_lifetime.is_some() {
-            c.max_session_auth_sig_lifetime_secs = self.max_session_auth_sig_lifetime;
-        }
-        if self.max_delegation_lifetime.is_some() {
-            c.max_delegation_lifetime_secs = self.max_delegation_lifetime;
-        }
-        if self.nonce_max_age.is_some() {
-            c.nonce_max_age_secs = self.nonce_max_age;
-        }
-        if self.network_nonce_for_delegations {
-            c.network_nonce_for_delegations = Some(true);
-        }
-        if self.max_concurrency_per_client.is_some() {
-            c.limits.max_concurrency_per_client = self.max_concurrency_per_client;
-        }
-        for entry in self.eth_rpc.iter().filter(|e| !e.is_empty()) {
-            c.contract_wallets.set_from_flag(entry)?;
-        }
-        if self.eth_rpc_timeout_ms.is_some() {
-            c.contract_wallets.timeout_ms = self.eth_rpc_timeout_ms;
-        }
-        if self.contract_wallet_recheck_secs.is_some() {
-            c.contract_wallets.recheck_secs = self.contract_wallet_recheck_secs;
-        }
+        self.settings.overlay(&mut c)?;
         Ok(c)
     }
 }
@@ -209,35 +50,20 @@ impl CommonArgs {
 /// Arguments of `sessionsig node`.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct NodeArgs {
-    /// This node's public URL: the `nodeAddress` it accepts (e.g. http://127.0.0.1:7470).
-    #[arg(long, value_name = "URL")]
-    pub public_url: Option<String>,
-    /// Address to listen on (default: the host:port of --public-url when it is an IP).
-    #[arg(long, value_name = "ADDR")]
-    pub listen: Option<SocketAddr>,
-    /// Data directory: default SQLite store and network secret.
-    #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// Store URL: sqlite://PATH (default DATA_DIR/sessionsig.db), postgres://… (shared by
-    /// the network), or memory: (this process only). Prefer the environment variable when
-    /// the URL holds a password.
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "SESSIONSIG_NODE_STORE",
-        hide_env_values = true
-    )]
-    pub store: Option<String>,
-    /// A node of the network, for the handshake's list (repeat; this node is always listed).
-    #[arg(long = "network-node", value_name = "URL")]
-    pub network: Vec<String>,
-    /// File holding the network's nonce secret, 64 hex (default DATA_DIR/network.key,
-    /// created owner-only when absent). Nodes of one network share it.
-    #[arg(long, value_name = "FILE")]
-    pub network_secret_file: Option<PathBuf>,
-    /// Policy, limits, config file.
+    /// This node's URL, listen address and network list.
+    #[command(flatten)]
+    pub node: NodeFlags,
+    /// Configuration file and every shared setting.
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+impl NodeArgs {
+    fn load(&self) -> Result<NodeConfig> {
+        let mut c = self.common.load()?;
+        self.node.overlay(&mut c)?;
+        Ok(c)
+    }
 }
 
 /// Arguments of `sessionsig network up`.
@@ -249,20 +75,25 @@ pub struct NetworkUpArgs {
     /// Port of the first node; node i listens on http://127.0.0.1:(BASE_PORT + i).
     #[arg(long, default_value_t = DEFAULT_BASE_PORT)]
     pub base_port: u16,
-    /// Data directory (default store and network secret).
-    #[arg(long, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// Store URL shared by every node (default sqlite://DATA_DIR/sessionsig.db).
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "SESSIONSIG_NODE_STORE",
-        hide_env_values = true
-    )]
-    pub store: Option<String>,
-    /// Policy, limits, config file (applied to every node).
+    /// Configuration file and every shared setting (applied to every node).
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+impl NetworkUpArgs {
+    /// The network's options: the file and flags give every node's settings, including the
+    /// shared data directory and store.
+    fn options(&self) -> Result<NetworkOptions> {
+        let base = self.common.load()?;
+        Ok(NetworkOptions {
+            nodes: self.nodes,
+            base_port: self.base_port,
+            data_dir: base.data_dir.clone(),
+            store: base.store.as_ref().map(|s| s.expose().to_owned()),
+            base,
+            insecure_no_verify: self.common.insecure_no_verify,
+        })
+    }
 }
 
 /// The `network` subcommands.
@@ -323,25 +154,7 @@ fn warn_no_verify(verify: bool) {
 
 /// Run `sessionsig node` in the foreground until Ctrl-C / SIGTERM.
 pub fn run_node(a: NodeArgs) -> Result<ExitCode> {
-    let mut c = a.common.load()?;
-    if a.public_url.is_some() {
-        c.public_url = a.public_url.clone();
-    }
-    if a.listen.is_some() {
-        c.listen = a.listen;
-    }
-    if a.data_dir.is_some() {
-        c.data_dir = a.data_dir.clone();
-    }
-    if a.store.is_some() {
-        c.store = a.store.clone().map(Into::into);
-    }
-    if !a.network.is_empty() {
-        c.network = a.network.clone();
-    }
-    if a.network_secret_file.is_some() {
-        c.network_secret_file = a.network_secret_file.clone();
-    }
+    let c = a.load()?;
     let settings = c.resolve(a.common.insecure_no_verify)?;
     announce_siwe_policy("sessionsig node", &c);
     let rt = runtime(settings.worker_threads, settings.blocking_threads)?;
@@ -390,15 +203,8 @@ pub fn run_network(c: NetworkCommand) -> Result<ExitCode> {
 
 /// Run `sessionsig network up` in the foreground until Ctrl-C / SIGTERM.
 pub fn run_network_up(a: NetworkUpArgs) -> Result<ExitCode> {
-    let base = a.common.load()?;
-    let opts = NetworkOptions {
-        nodes: a.nodes,
-        base_port: a.base_port,
-        data_dir: a.data_dir.clone(),
-        store: a.store.clone(),
-        base: base.clone(),
-        insecure_no_verify: a.common.insecure_no_verify,
-    };
+    let opts = a.options()?;
+    let base = opts.base.clone();
     // One runtime for the whole process.
     let (workers, blocking) = base.threads();
     let rt = runtime(workers, blocking)?;
@@ -429,7 +235,8 @@ pub fn run_network_up(a: NetworkUpArgs) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
+    use crate::config::flags::Setting;
+    use clap::{CommandFactory, Parser};
 
     #[derive(Parser, Debug)]
     struct Args {
@@ -437,10 +244,210 @@ mod tests {
         common: CommonArgs,
     }
 
+    /// The two commands as the binaries declare them.
+    #[derive(Parser, Debug)]
+    enum Cli {
+        Node(Box<NodeArgs>),
+        #[command(subcommand)]
+        Network(NetworkCommand),
+    }
+
     fn parse(args: &[&str]) -> CommonArgs {
         Args::try_parse_from(std::iter::once("node").chain(args.iter().copied()))
             .unwrap()
             .common
+    }
+
+    fn parse_cli(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("sessionsig").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn node_and_network_up_take_the_same_setting_flags() {
+        let cli = Cli::command();
+        let node = cli.find_subcommand("node").unwrap();
+        let up = cli
+            .find_subcommand("network")
+            .and_then(|n| n.find_subcommand("up"))
+            .unwrap();
+        let longs = |c: &clap::Command| -> Vec<String> {
+            let mut v: Vec<String> = c
+                .get_arguments()
+                .filter_map(|a| a.get_long().map(str::to_owned))
+                .collect();
+            v.sort();
+            v
+        };
+        let with = |settings: &[&[Setting]], own: &[&str]| {
+            let mut v: Vec<String> = settings
+                .iter()
+                .flat_map(|s| s.iter().map(|s| s.flag.to_owned()))
+                .chain(own.iter().map(|s| (*s).to_owned()))
+                .collect();
+            v.sort();
+            v
+        };
+        let common = ["config", "insecure-no-verify"];
+        assert_eq!(
+            longs(node),
+            with(&[NodeFlags::SETTINGS, SettingFlags::SETTINGS], &common)
+        );
+        assert_eq!(
+            longs(up),
+            with(
+                &[SettingFlags::SETTINGS],
+                &["nodes", "base-port", common[0], common[1]]
+            )
+        );
+        // Each shared flag reads the same in both --help pages.
+        let (node_help, up_help) = (
+            node.clone().render_help().to_string(),
+            up.clone().render_help().to_string(),
+        );
+        for s in SettingFlags::SETTINGS {
+            let arg = |c: &clap::Command| {
+                let a = c
+                    .get_arguments()
+                    .find(|a| a.get_long() == Some(s.flag))
+                    .unwrap();
+                (
+                    a.get_help().map(|h| h.to_string()),
+                    a.get_help_heading().map(str::to_owned),
+                    a.get_value_names().map(<[_]>::to_vec),
+                )
+            };
+            assert_eq!(arg(node), arg(up), "--{}", s.flag);
+            assert!(arg(node).0.is_some(), "--{} has no help", s.flag);
+            let shown = format!("--{}", s.flag);
+            assert!(
+                node_help.contains(&shown) && up_help.contains(&shown),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn flags_override_the_file_and_leave_the_rest_alone() {
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join("node.toml");
+        std::fs::write(
+            &file,
+            "public_url = \"http://127.0.0.1:7470\"\nstore = \"sqlite:///file.db\"\n\
+             skew_secs = 5\nnonce_ttl_secs = 30\naccepted_domains = [\"file.example\"]\n\
+             network = [\"http://127.0.0.1:7471\"]\nverify = true\n\
+             [limits]\nmax_body_bytes = 1000\nmax_headers = 10\n\
+             [contract_wallets]\nmax_in_flight = 2\nclient_burst = 3\n\
+             [backpack]\ns3_bucket = \"file\"\ns3_region = \"eu\"\n",
+        )
+        .unwrap();
+        let file = file.display().to_string();
+        let run = |flags: &[&str]| -> NodeConfig {
+            let mut args = vec!["node", "--config", file.as_str()];
+            args.extend_from_slice(flags);
+            match parse_cli(&args) {
+                Cli::Node(a) => a.load().unwrap(),
+                Cli::Network(_) => unreachable!(),
+            }
+        };
+        // The file alone.
+        let c = run(&[]);
+        assert_eq!(c.skew_secs, Some(5));
+        assert_eq!(c.limits.max_body_bytes, 1000);
+        assert_eq!(c.verify, Some(true));
+        assert_eq!(c.backpack.enabled, None);
+        // Each shape of flag: an optional key, a list, a switch, a `--no-…` switch, a plain
+        // `[limits]` value, a section's key, a secret URL, a node-only list.
+        let c = run(&[
+            "--skew",
+            "7",
+            "--accepted-domain",
+            "flag.example",
+            "--trust-lit-bls",
+            "--no-verify",
+            "--no-backpack",
+            "--max-body-bytes",
+            "2000",
+            "--contract-wallet-max-in-flight",
+            "4",
+            "--backpack-s3-bucket",
+            "flag",
+            "--store",
+            "postgres://u:pw@db/x",
+            "--network-node",
+            "http://127.0.0.1:7472",
+        ]);
+        assert_eq!(c.skew_secs, Some(7));
+        assert_eq!(c.accepted_domains, Some(vec!["flag.example".to_owned()]));
+        assert_eq!(c.trust_lit_bls, Some(true));
+        assert_eq!(c.verify, Some(false));
+        assert_eq!(c.backpack.enabled, Some(false));
+        assert_eq!(c.limits.max_body_bytes, 2000);
+        assert_eq!(c.contract_wallets.max_in_flight, Some(4));
+        assert_eq!(c.backpack.s3_bucket.as_deref(), Some("flag"));
+        assert_eq!(
+            c.store.as_ref().map(|s| s.expose()),
+            Some("postgres://u:pw@db/x")
+        );
+        assert_eq!(c.network, ["http://127.0.0.1:7472"]);
+        // What no flag named keeps the file's value.
+        assert_eq!(c.nonce_ttl_secs, Some(30));
+        assert_eq!(c.limits.max_headers, 10);
+        assert_eq!(c.contract_wallets.client_burst, Some(3));
+        assert_eq!(c.backpack.s3_region.as_deref(), Some("eu"));
+        assert_eq!(c.public_url.as_deref(), Some("http://127.0.0.1:7470"));
+    }
+
+    #[test]
+    fn network_up_takes_its_store_and_data_dir_from_the_file_and_flags() {
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join("net.toml");
+        std::fs::write(
+            &file,
+            "data_dir = \"/srv/net\"\nstore = \"memory:\"\nskew_secs = 9\n",
+        )
+        .unwrap();
+        let file = file.display().to_string();
+        let options = |flags: &[&str]| {
+            let mut args = vec!["network", "up", "--nodes", "2", "--config", file.as_str()];
+            args.extend_from_slice(flags);
+            match parse_cli(&args) {
+                Cli::Network(NetworkCommand::Up(a)) => a.options().unwrap(),
+                Cli::Node(_) => unreachable!(),
+            }
+        };
+        let o = options(&[]);
+        assert_eq!(o.nodes, 2);
+        assert_eq!(
+            o.data_dir.as_deref(),
+            Some(std::path::Path::new("/srv/net"))
+        );
+        assert_eq!(o.store.as_deref(), Some("memory:"));
+        assert_eq!(o.base.skew_secs, Some(9));
+        let o = options(&["--store", "sqlite:///tmp/x.db", "--data-dir", "/srv/other"]);
+        assert_eq!(o.store.as_deref(), Some("sqlite:///tmp/x.db"));
+        assert_eq!(
+            o.data_dir.as_deref(),
+            Some(std::path::Path::new("/srv/other"))
+        );
+    }
+
+    #[test]
+    fn parsed_arguments_print_no_secret() {
+        let a = parse_cli(&[
+            "node",
+            "--store",
+            "postgres://u:pw1@db/x?password=pw2",
+            "--eth-rpc",
+            "1=https://u:pw3@eth.example/v3/apikey4",
+        ]);
+        let shown = format!("{a:?}");
+        for secret in ["pw1", "pw2", "pw3", "apikey4"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(
+            shown.contains("db/x") && shown.contains("eth.example"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use sessionsig_rpc::JsonRpcContractWallets;
 use std::collections::BTreeMap;
 
 /// `[contract_wallets]`: contract-wallet (`derivedVia: "EIP1271"`) AuthSigs, checked over
-/// Ethereum JSON-RPC (see the [module](self) documentation). Without any `rpc` entry they are
+/// Ethereum JSON-RPC (see the [module](super) documentation). Without any `rpc` entry they are
 /// refused (`unsupported_derived_via`). Its `Debug` output redacts the URLs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -21,7 +21,8 @@ pub struct ContractWalletsConfig {
     /// `limits.request_timeout_ms`).
     pub timeout_ms: Option<u64>,
     /// How long a contract wallet's cached "yes" is trusted, seconds (default 300; 0: ask the
-    /// chain on every verification): [`Policy::contract_wallet_recheck`].
+    /// chain on every verification):
+    /// [`Policy::contract_wallet_recheck`](sessionsig::verify::Policy::contract_wallet_recheck).
     pub recheck_secs: Option<u64>,
     /// Most contract-wallet checks waiting on the chain at once (default: half of
     /// `blocking_threads`, at least 1); one more is refused at once
@@ -47,18 +48,14 @@ pub const DEFAULT_CONTRACT_WALLET_CLIENT_BURST: u32 = 20;
 pub const DEFAULT_CONTRACT_WALLET_CLIENT_PER_MINUTE: u32 = 60;
 
 /// Default time a contract wallet's "yes" is trusted from the cache (seconds), as the core's
-/// [`Policy::default`].
+/// [`Policy::default`](sessionsig::verify::Policy::default).
 pub const DEFAULT_CONTRACT_WALLET_RECHECK_SECS: u64 = 300;
 
 impl ContractWalletsConfig {
     /// Set the JSON-RPC URL of one chain from `CHAIN_ID=URL` (the `--eth-rpc` flag), replacing
     /// whatever the file said for that chain.
     pub fn set_from_flag(&mut self, entry: &str) -> Result<()> {
-        let (chain_id, url) = parse_eth_rpc_flag(entry)?;
-        self.rpc
-            .retain(|k, _| parse_chain_id(k).ok() != Some(chain_id));
-        self.rpc.insert(chain_id.to_string(), url.into());
-        Ok(())
+        set_rpc_from_flag(&mut self.rpc, entry)
     }
 
     /// Check the section: `None` when no chain is configured.
@@ -160,6 +157,15 @@ impl ContractWalletSettings {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// [`ContractWalletsConfig::set_from_flag`] on the `rpc` map itself (what the flag table
+/// overlays).
+pub(super) fn set_rpc_from_flag(rpc: &mut BTreeMap<String, SecretUrl>, entry: &str) -> Result<()> {
+    let (chain_id, url) = parse_eth_rpc_flag(entry)?;
+    rpc.retain(|k, _| parse_chain_id(k).ok() != Some(chain_id));
+    rpc.insert(chain_id.to_string(), url.into());
+    Ok(())
 }
 
 /// One `--eth-rpc` value, `CHAIN_ID=URL`: the chain id (decimal, above 0) and the URL, which

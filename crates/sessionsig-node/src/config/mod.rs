@@ -1,6 +1,19 @@
 //! Node configuration: a TOML file, overridden by command-line flags, resolved into
 //! [`Settings`] that a [`Node`](crate::server::Node) runs with.
 //!
+//! One source of truth per setting, so a flag, a key and a default cannot drift apart:
+//!
+//! * the file's schema is [`NodeConfig`] (each key once, its meaning in its doc);
+//! * each key's flag — long name, value name, help, the default `--help` shows — is one row of
+//!   the table in `flags` (with the `cli` feature), shared by `node` and `network up`; a test
+//!   checks every key has exactly one flag;
+//! * each default lives once — the core's [`Policy::default`](sessionsig::verify::Policy::default),
+//!   [`Limits::default`], a `DEFAULT_…` constant — and both [`NodeConfig::resolve`] and
+//!   `--help` read it there;
+//! * every check is in [`NodeConfig::resolve`], for the file and the flags alike;
+//! * a value that may hold a secret is a [`SecretUrl`] (or [`Hidden`](crate::redact::Hidden)),
+//!   whose `Debug` and `Display` redact it, so every struct holding one derives `Debug`.
+//!
 //! ```toml
 //! public_url = "http://127.0.0.1:7470"   # the nodeAddress this node accepts (required)
 //! listen = "127.0.0.1:7470"              # default: the host:port of public_url when it is an IP
@@ -73,8 +86,9 @@
 //!   answers an HTTP error or nonsense, or serves another chain refuses it with
 //!   `503 contract_wallet_unavailable` (the signature may be good: retry, do not re-sign). A
 //!   cached "yes" is trusted for `recheck_secs` (default 300,
-//!   [`Policy::contract_wallet_recheck`]); after that the chain is asked again, so a wallet
-//!   whose owner changed, or whose chain cannot be reached, stops verifying.
+//!   [`Policy::contract_wallet_recheck`](sessionsig::verify::Policy::contract_wallet_recheck));
+//!   after that the chain is asked again, so a wallet whose owner changed, or whose chain
+//!   cannot be reached, stops verifying.
 //! * The JSON-RPC client is blocking (ureq); like every verification it runs on the blocking
 //!   pool (`blocking_threads`), never on an async worker. A hanging endpoint holds one blocking
 //!   thread for at most `timeout_ms` per AuthSig, and at most `max_in_flight` checks (default
@@ -92,6 +106,8 @@
 //!   command line for such URLs.
 
 mod contract_wallets;
+#[cfg(feature = "cli")]
+pub mod flags;
 mod limits;
 mod resolve;
 mod secrets;
@@ -104,7 +120,10 @@ pub use contract_wallets::{
     DEFAULT_CONTRACT_WALLET_RECHECK_SECS, DEFAULT_CONTRACT_WALLET_TIMEOUT_MS,
 };
 pub use limits::Limits;
-pub use resolve::Settings;
+pub use resolve::{
+    Settings, DEFAULT_CACHE_CAPACITY, DEFAULT_NONCE_MAX_AGE_SECS, DEFAULT_NONCE_TTL_SECS,
+    DEFAULT_PRUNE_INTERVAL_SECS,
+};
 pub use secrets::{default_data_dir, read_or_create_secret, read_secret};
 
 use crate::error::{NodeError, Result};

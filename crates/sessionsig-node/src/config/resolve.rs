@@ -13,6 +13,18 @@ use std::net::{IpAddr, SocketAddr};
 use time::Duration;
 use zeroize::Zeroizing;
 
+/// Default handshake nonce lifetime (`nonce_ttl_secs`), seconds.
+pub const DEFAULT_NONCE_TTL_SECS: u64 = 600;
+
+/// Default oldest a network nonce may be at use (`nonce_max_age_secs`), seconds: one day.
+pub const DEFAULT_NONCE_MAX_AGE_SECS: u64 = 86_400;
+
+/// Default number of verified AuthSigs kept (`cache_capacity`).
+pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
+
+/// Default interval between store prunings (`prune_interval_secs`), seconds: one hour.
+pub const DEFAULT_PRUNE_INTERVAL_SECS: u64 = 3_600;
+
 /// Everything a node runs with, checked. Its `Debug` output shows no secret: the store URL is
 /// a [`SecretUrl`] and the network secret [`Hidden`].
 #[derive(Debug, Clone)]
@@ -164,7 +176,11 @@ impl NodeConfig {
                     .into(),
             ));
         }
-        let nonce_max_age = secs(self.nonce_max_age_secs, 86_400, "nonce_max_age_secs")?;
+        let nonce_max_age = secs(
+            self.nonce_max_age_secs,
+            DEFAULT_NONCE_MAX_AGE_SECS,
+            "nonce_max_age_secs",
+        )?;
         let require_network_nonce = self.require_network_nonce.unwrap_or(false);
         let network_nonce_for_delegations = self.network_nonce_for_delegations.unwrap_or(false);
         if network_nonce_for_delegations && !require_network_nonce {
@@ -172,7 +188,11 @@ impl NodeConfig {
                 "network_nonce_for_delegations needs require_network_nonce".into(),
             ));
         }
-        let nonce_ttl = secs(self.nonce_ttl_secs, 600, "nonce_ttl_secs")?;
+        let nonce_ttl = secs(
+            self.nonce_ttl_secs,
+            DEFAULT_NONCE_TTL_SECS,
+            "nonce_ttl_secs",
+        )?;
         if nonce_ttl <= Duration::ZERO {
             return Err(NodeError::Config("nonce_ttl_secs must be positive".into()));
         }
@@ -192,7 +212,7 @@ impl NodeConfig {
             policy,
             nonce_ttl,
             require_network_nonce,
-            cache_capacity: self.cache_capacity.unwrap_or(10_000).max(1),
+            cache_capacity: self.cache_capacity.unwrap_or(DEFAULT_CACHE_CAPACITY).max(1),
             worker_threads,
             blocking_threads,
             verify,
@@ -201,7 +221,10 @@ impl NodeConfig {
             backpack,
             nonce_max_age,
             network_nonce_for_delegations,
-            prune_interval: match self.prune_interval_secs.unwrap_or(3600) {
+            prune_interval: match self
+                .prune_interval_secs
+                .unwrap_or(DEFAULT_PRUNE_INTERVAL_SECS)
+            {
                 0 => None,
                 n => Some(std::time::Duration::from_secs(n)),
             },
