@@ -64,7 +64,7 @@ impl BlobStore {
         let range = got.range.clone();
         let expected = range.end - range.start;
         let inner = match got.payload {
-            GetResultPayload::File(file, _) => file_chunks(file, range.clone(), true).boxed(),
+            GetResultPayload::File(file, _) => file_chunks(file, range.clone()).boxed(),
             GetResultPayload::Stream(s) => s.map(|r| r.map_err(BlobError::from)).boxed(),
         };
         let stream = counted(inner, expected).boxed();
@@ -91,16 +91,20 @@ async fn get_local(
     path: std::path::PathBuf,
     range: Option<Range<u64>>,
 ) -> Result<BlobRead, BlobError> {
-    let (file, size, range, first) = tokio::task::spawn_blocking(move || open_local(&path, range))
-        .await
-        .map_err(|e| BlobError::Backend(format!("reading a blob: {e}")))??;
+    let opened = match cached::open(&path, range.clone()) {
+        Some(done) => done?,
+        None => tokio::task::spawn_blocking(move || open_local(&path, range))
+            .await
+            .map_err(|e| BlobError::Backend(format!("reading a blob: {e}")))??,
+    };
+    let (file, size, range, first) = opened;
     let expected = range.end - range.start;
     let next = range.start + first.len() as u64;
     let rest = if first.is_empty() {
         // Nothing where bytes were announced: `counted` reports the truncation.
         futures_util::stream::empty().boxed()
     } else {
-        file_chunks(file, next..range.end, false).boxed()
+        file_chunks(file, next..range.end).boxed()
     };
     let head = futures_util::stream::iter((!first.is_empty()).then_some(Ok(first)));
     let stream = counted(head.chain(rest).boxed(), expected).boxed();
@@ -129,13 +133,7 @@ fn open_local(
         return Err(BlobError::NotFound);
     }
     let size = meta.len();
-    let range = match range {
-        None => 0..size,
-        Some(r) if r.start >= r.end || r.start >= size => {
-            return Err(BlobError::RangeNotSatisfiable { size })
-        }
-        Some(r) => r.start..r.end.min(size),
-    };
+    let range = byte_range(range, size)?;
     if range.start > 0 {
         file.seek(SeekFrom::Start(range.start)).map_err(io)?;
     }
@@ -144,6 +142,105 @@ fn open_local(
         .min(FILE_CHUNK);
     let first = read_up_to(&mut file, want).map_err(io)?;
     Ok((file, size, range, Bytes::from(first)))
+}
+
+/// `range` of a blob of `size` bytes, as HTTP cuts it: the whole blob when `None`, an end past
+/// the blob cut to it, a start at or past it unsatisfiable.
+fn byte_range(range: Option<Range<u64>>, size: u64) -> Result<Range<u64>, BlobError> {
+    match range {
+        None => Ok(0..size),
+        Some(r) if r.start >= r.end || r.start >= size => {
+            Err(BlobError::RangeNotSatisfiable { size })
+        }
+        Some(r) => Ok(r.start..r.end.min(size)),
+    }
+}
+
+/// A local read served from the kernel's caches alone, on the calling (async) thread: the
+/// path resolved from the dentry cache only (`openat2` with `RESOLVE_CACHED`) and the first
+/// chunk read only if it is in the page cache (`preadv2` with `RWF_NOWAIT`). Both fail with
+/// `EAGAIN` rather than wait on the disk, so an async worker never blocks here; whatever is
+/// not cached (or a kernel older than 5.12, or another system) goes to the blocking pool as
+/// before. A recently written or read object — the common GET — then costs no hand-off to
+/// the blocking pool and back, which costs more than the whole read (GET 4 KiB,
+/// `benches/backpack.rs` of the node).
+mod cached {
+    use super::{byte_range, BlobError, FILE_CHUNK};
+    use bytes::Bytes;
+    use std::fs::File;
+    use std::ops::Range;
+    use std::path::Path;
+
+    /// What [`super::open_local`] returns.
+    pub(super) type Opened = (File, u64, Range<u64>, Bytes);
+
+    /// `None`: not (entirely) in the caches, or not supported here — do the blocking read.
+    #[cfg(target_os = "linux")]
+    pub(super) fn open(
+        path: &Path,
+        range: Option<Range<u64>>,
+    ) -> Option<Result<Opened, BlobError>> {
+        use rustix::fs::{openat2, Mode, OFlags, ResolveFlags, CWD};
+        use rustix::io::{preadv2, Errno, ReadWriteFlags};
+        use std::sync::atomic::{AtomicBool, Ordering};
+        // Set once a call says the kernel lacks these calls: no second try.
+        static UNSUPPORTED: AtomicBool = AtomicBool::new(false);
+        if UNSUPPORTED.load(Ordering::Relaxed) {
+            return None;
+        }
+        let unsupported = |e: Errno| {
+            if e == Errno::NOSYS || e == Errno::OPNOTSUPP || e == Errno::INVAL {
+                UNSUPPORTED.store(true, Ordering::Relaxed);
+            }
+        };
+        let fd = match openat2(
+            CWD,
+            path,
+            OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+            ResolveFlags::CACHED,
+        ) {
+            Ok(fd) => fd,
+            Err(Errno::NOENT) => return Some(Err(BlobError::NotFound)),
+            Err(e) => {
+                unsupported(e);
+                return None;
+            }
+        };
+        let file = File::from(fd);
+        // The inode is in memory (the open found it there): `fstat` does not wait.
+        let meta = file.metadata().ok()?;
+        if !meta.is_file() {
+            return Some(Err(BlobError::NotFound));
+        }
+        let size = meta.len();
+        let range = match byte_range(range, size) {
+            Ok(r) => r,
+            Err(e) => return Some(Err(e)),
+        };
+        let want = usize::try_from(range.end - range.start)
+            .unwrap_or(FILE_CHUNK)
+            .min(FILE_CHUNK);
+        let mut buf = vec![0u8; want];
+        if want > 0 {
+            let mut slices = [std::io::IoSliceMut::new(&mut buf)];
+            match preadv2(&file, &mut slices, range.start, ReadWriteFlags::NOWAIT) {
+                // Only a whole chunk counts: a short read may be a partly cached one.
+                Ok(n) if n == want => {}
+                Ok(_) => return None,
+                Err(e) => {
+                    unsupported(e);
+                    return None;
+                }
+            }
+        }
+        Some(Ok((file, size, range, Bytes::from(buf))))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub(super) fn open(_: &Path, _: Option<Range<u64>>) -> Option<Result<Opened, BlobError>> {
+        None
+    }
 }
 
 /// Up to `want` bytes from the file's position; fewer only at its end.
@@ -164,15 +261,14 @@ fn read_up_to(file: &mut std::fs::File, want: usize) -> std::io::Result<Vec<u8>>
 }
 
 /// The bytes `range` of a local file, [`FILE_CHUNK`] at a time, each read on the blocking
-/// pool; `seek`: the file is not yet at `range.start`.
+/// pool (the first read seeks to `range.start`).
 fn file_chunks(
     file: std::fs::File,
     range: Range<u64>,
-    seek: bool,
 ) -> impl futures_util::Stream<Item = Result<Bytes, BlobError>> + Send + 'static {
     let io = |e: std::io::Error| BlobError::Backend(format!("reading a blob: {e}"));
     futures_util::stream::try_unfold(
-        (file, range.start, range.end, seek),
+        (file, range.start, range.end, true),
         move |(mut file, pos, end, seek)| async move {
             if pos >= end {
                 return Ok(None);
@@ -230,4 +326,80 @@ fn counted(
             }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A blob just written is in the dentry and page caches: on Linux (5.12 or later, as CI)
+    /// it is read in place, with the same answers as the blocking read.
+    #[test]
+    fn a_cached_blob_is_read_in_place_with_the_blocking_reads_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("blob");
+        let bytes: Vec<u8> = (0..100u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        for range in [None, Some(2..5), Some(90..1000), Some(0..100)] {
+            let blocking = open_local(&path, range.clone()).unwrap();
+            let got = cached::open(&path, range.clone());
+            #[cfg(target_os = "linux")]
+            assert!(got.is_some(), "{range:?}: served from the caches");
+            if let Some(got) = got {
+                let (_, size, r, first) = got.unwrap();
+                assert_eq!((size, &r, &first), (blocking.1, &blocking.2, &blocking.3));
+                let want = usize::try_from(r.start).unwrap()..usize::try_from(r.end).unwrap();
+                assert_eq!(&first[..], &bytes[want], "{range:?}");
+            }
+        }
+        for range in [Some(100..101), Some(5..5)] {
+            assert!(matches!(
+                open_local(&path, range.clone()),
+                Err(BlobError::RangeNotSatisfiable { size: 100 })
+            ));
+            if let Some(r) = cached::open(&path, range) {
+                assert!(matches!(
+                    r,
+                    Err(BlobError::RangeNotSatisfiable { size: 100 })
+                ));
+            }
+        }
+        // Absent: never an answer with bytes; a directory is not a blob.
+        let missing = dir.path().join("nothing");
+        assert!(matches!(
+            open_local(&missing, None),
+            Err(BlobError::NotFound)
+        ));
+        assert!(!matches!(cached::open(&missing, None), Some(Ok(_))));
+        assert!(matches!(
+            open_local(dir.path(), None),
+            Err(BlobError::NotFound)
+        ));
+        assert!(!matches!(cached::open(dir.path(), None), Some(Ok(_))));
+    }
+
+    /// A large blob streams its first chunk from the in-place read and the rest from the
+    /// blocking reader, every byte in order.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_large_blob_streams_whole_after_an_in_place_first_chunk() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big");
+        let bytes: Vec<u8> = (0..(3 * FILE_CHUNK + 17))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        std::fs::write(&path, &bytes).unwrap();
+        for range in [None, Some(1000..(2 * FILE_CHUNK as u64 + 5))] {
+            let read = get_local(path.clone(), range.clone()).await.unwrap();
+            let mut out = Vec::new();
+            let mut s = read.stream;
+            while let Some(chunk) = s.next().await {
+                out.extend_from_slice(&chunk.unwrap());
+            }
+            let r = read.range;
+            assert_eq!(
+                out,
+                &bytes[usize::try_from(r.start).unwrap()..usize::try_from(r.end).unwrap()]
+            );
+        }
+    }
 }
