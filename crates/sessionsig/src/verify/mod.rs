@@ -528,12 +528,11 @@ impl<C: Clock> Verifier<C> {
         let skew = self.policy.skew;
         let recheck = self.policy.contract_wallet_recheck;
         let auth_sigs = seen
-            .message
-            .capabilities
+            .auth_sig_keys
             .iter()
-            .map(|a| {
+            .map(|k| {
                 self.cache
-                    .peek_with_age(&a.sig, &a.signed_message, now, skew)
+                    .peek_with_age(k, now, skew)
                     .filter(|(v, at)| {
                         v.check != SignatureCheck::ContractWallet || now - *at < recheck
                     })
@@ -604,13 +603,8 @@ impl<C: Clock> Verifier<C> {
                 }
                 let msg = Arc::new(msg);
                 if let Some(k) = remember {
-                    self.cache.remember_session_sig(
-                        k,
-                        cache::SeenSessionSig {
-                            key,
-                            message: msg.clone(),
-                        },
-                    );
+                    self.cache
+                        .remember_session_sig(k, cache::SeenSessionSig::new(key, msg.clone()));
                 }
                 (key, msg)
             }
