@@ -11,8 +11,8 @@
 //!    `CompleteMultipartUpload` or a single `PUT`, both atomic);
 //! 2. the metadata commit — one database transaction, durable on return (SQLite WAL with
 //!    `synchronous = FULL`, PostgreSQL `synchronous_commit = on`) — checks the precondition
-//!    and the quota and switches the object's row to the new blob key: **the only commit
-//!    point**;
+//!    and the quota, records the signed request's replay nonce, and switches the object's row
+//!    to the new blob key: **the only commit point**;
 //! 3. the replaced blob, which no row refers to any more, is deleted;
 //! 4. (later) reconciliation deletes whatever blob is unreferenced and old enough.
 //!

@@ -13,8 +13,9 @@
 //! the order of trust: the path is checked (refused, never normalised); the SessionSig is
 //! verified for the operation, spending nothing; a request that changes data (PUT, DELETE,
 //! and reads too when the node requires it) must carry an RFC 9421 signature by the session
-//! key, whose (`keyid`, `nonce`) is recorded in the shared replay table; only then are the
-//! charges committed — a use of each `uses` caveat, and the exact bytes the transfer moves
+//! key, whose (`keyid`, `nonce`) must not be in the shared replay table (a change records it in
+//! the same transaction that makes the change visible, a signed read before it is served;
+//! see `sessionsig_store::backpack::ReplayNonce`); only then are the charges committed — a use of each `uses` caveat, and the exact bytes the transfer moves
 //! reserved on each `max_bytes` counter, atomically across nodes; the bytes not moved (an
 //! aborted download, a failed upload) are given back.
 
