@@ -223,6 +223,31 @@ pub fn block_on<F: std::future::Future>(f: F) -> BpResult<F::Output> {
 }
 
 /// Print one JSON value on stdout.
+/// The SIWE nonce a share or a revocation should carry: the network's fresh nonce when it
+/// requires its own nonces (a network with `network_nonce_for_delegations` refuses any
+/// other on delegations and revocations), asked of `nodes` by a handshake; `None` (a random
+/// nonce) when it does not, when no node is known, or — said on stderr — when none answers.
+pub fn network_nonce(nodes: &[String]) -> Option<String> {
+    if nodes.is_empty() {
+        return None;
+    }
+    let asked = block_on(async {
+        let http = sessionsig_client::reqwest::Client::new();
+        NodeSet::handshake(&http, nodes, std::time::Duration::from_secs(10)).await
+    });
+    match asked {
+        Ok(Ok((_, hs))) => hs.nonce_rule.map(|_| hs.nonce),
+        Ok(Err(e)) => {
+            eprintln!(
+                "note: no node answered the handshake ({e}); signing with a random nonce, which \
+                 a network that requires its own nonces refuses"
+            );
+            None
+        }
+        Err(_) => None,
+    }
+}
+
 pub fn print_json(v: &serde_json::Value) -> BpResult {
     crate::io::print_json(v).map_err(Fail::Cli)
 }

@@ -87,6 +87,16 @@ pub fn share(common: &Common, a: ShareArgs) -> BpResult {
         .transpose()
         .map_err(usage)?;
     let ttl = human::parse_duration(&a.expires).map_err(usage)?;
+    // The network's own nonce when it requires one: the nodes of this wallet's profile, or
+    // --node.
+    let nodes = match crate::cmd_backpack_profile::ProfileStore::open(common)
+        .ok()
+        .and_then(|store| store.load().ok().flatten())
+    {
+        Some(p) if common.nodes.is_empty() && p.wallet == wallet.address() => p.nodes,
+        _ => common.nodes.clone(),
+    };
+    let nonce = crate::cmd_backpack::network_nonce(&nodes);
     let now = OffsetDateTime::now_utc();
     let spec = ShareSpec {
         folder,
@@ -95,6 +105,7 @@ pub fn share(common: &Common, a: ShareArgs) -> BpResult {
         max_bytes,
         expires: now + ttl,
         domain: "localhost".into(),
+        nonce,
     };
     let share = block_on(create_share(wallet.as_ref(), &spec, now))??;
     let text = share.delegation.to_json();
@@ -250,8 +261,14 @@ pub fn revoke(common: &Common, a: RevokeArgs) -> BpResult {
             wallet.address().to_checksum(None)
         )));
     }
+    let nonce = crate::cmd_backpack::network_nonce(s.client.manager().nodes().urls());
     let now = OffsetDateTime::now_utc();
-    let revocation = block_on(sign_revocation(wallet.as_ref(), &target, now))??;
+    let revocation = block_on(sign_revocation(
+        wallet.as_ref(),
+        &target,
+        now,
+        nonce.as_deref(),
+    ))??;
     let (node, answer) = block_on(s.client.post_revocation(&revocation))??;
     let id = target.id();
     let mut p = s.profile.clone();

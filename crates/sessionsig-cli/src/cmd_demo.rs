@@ -535,6 +535,8 @@ async fn step4(s: &mut Story) -> Step {
         max_bytes: Some(cap),
         expires: now + Duration::days(2),
         domain: "localhost".into(),
+        // A network that wants its own nonce on delegations gets it; this one takes any.
+        nonce: None,
     };
     let share = create_share(s.alice.as_ref(), &spec, now)
         .await
@@ -637,9 +639,14 @@ async fn step5(s: &mut Story) -> Step {
     let share = s.share.clone().ok_or("no share")?;
     let alice_client = s.alice_client.clone().ok_or("no client")?;
     let bob_client = s.bob_client.clone().ok_or("no client")?;
-    let revocation = sign_revocation(s.alice.as_ref(), &share.target(), OffsetDateTime::now_utc())
-        .await
-        .map_err(bp)?;
+    let revocation = sign_revocation(
+        s.alice.as_ref(),
+        &share.target(),
+        OffsetDateTime::now_utc(),
+        None,
+    )
+    .await
+    .map_err(bp)?;
     let (node, _) = alice_client
         .at_node(&s.urls[2])
         .post_revocation(&revocation)

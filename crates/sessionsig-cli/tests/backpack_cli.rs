@@ -27,15 +27,20 @@ struct Nodes {
 
 impl Nodes {
     fn start(dir: &Path) -> Nodes {
+        Self::start_with(dir, &[])
+    }
+
+    /// Three nodes, each also given `extra` flags.
+    fn start_with(dir: &Path, extra: &[&str]) -> Nodes {
         for _ in 0..5 {
-            if let Some(n) = Self::try_start(dir) {
+            if let Some(n) = Self::try_start(dir, extra) {
                 return n;
             }
         }
         panic!("three nodes did not come up");
     }
 
-    fn try_start(dir: &Path) -> Option<Nodes> {
+    fn try_start(dir: &Path, extra: &[&str]) -> Option<Nodes> {
         let urls: Vec<String> = (0..3)
             .map(|_| format!("http://127.0.0.1:{}", free_port()))
             .collect();
@@ -46,6 +51,7 @@ impl Nodes {
             cmd.args(["node", "--public-url", url, "--data-dir"])
                 .arg(dir)
                 .args(["--worker-threads", "1"])
+                .args(extra)
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(std::fs::File::create(dir.join(format!("node{i}.log"))).expect("log"));
@@ -437,6 +443,70 @@ fn every_verb_against_three_node_processes() {
     ok(&alice.run(&["revoke", "--session", "--wallet-key-file", &alice.key_arg()]));
     for n in &nodes.urls {
         refused(&alice.run(&["ls", "/photos/", "--node", n]), "revoked");
+    }
+}
+
+/// A network that requires its own nonces on sessions, delegations and revocations: `login
+/// --seed` signs with the network's nonce, and `share` and `revoke` ask the network for one.
+#[test]
+fn share_and_revoke_on_a_network_that_requires_its_own_nonces() {
+    let dir = tempfile::tempdir().expect("dir");
+    let nodes = Nodes::start_with(
+        dir.path(),
+        &["--require-network-nonce", "--network-nonce-for-delegations"],
+    );
+    let alice = User::new(dir.path(), "alice", 0xa1);
+    let bob = User::new(dir.path(), "bob", 0xb0);
+    let seed = nodes.urls[0].as_str();
+    let login = |u: &User, extra: &[&str]| {
+        let key = u.key_arg();
+        let mut args = vec!["login", "--json", "--wallet-key-file", &key, "--seed", seed];
+        args.extend_from_slice(extra);
+        json(&u.run(&args))
+    };
+    let alice_addr = login(&alice, &[])["wallet"]
+        .as_str()
+        .expect("wallet")
+        .to_owned();
+    let bob_addr = login(&bob, &[])["wallet"]
+        .as_str()
+        .expect("wallet")
+        .to_owned();
+    let local = dir.path().join("note.txt");
+    std::fs::write(&local, b"for bob").expect("write");
+    ok(&alice.run(&["put", local.to_str().expect("utf8"), "/photos/note.txt"]));
+    let share_file = dir.path().join("share.json");
+    let sh = json(&alice.run(&[
+        "share",
+        "--json",
+        "/photos/",
+        "--with",
+        &bob_addr,
+        "--read-only",
+        "--expires",
+        "2d",
+        "-o",
+        share_file.to_str().expect("utf8"),
+        "--wallet-key-file",
+        &alice.key_arg(),
+    ]));
+    let share_id = sh["id"].as_str().expect("id").to_owned();
+    login(&bob, &["--share", share_file.to_str().expect("utf8")]);
+    let got = ok(&bob.run(&["get", "--owner", &alice_addr, "/photos/note.txt", "-"]));
+    assert_eq!(got, "for bob", "the share carries the network's nonce");
+    let r = json(&alice.run(&[
+        "revoke",
+        "--json",
+        &share_id,
+        "--wallet-key-file",
+        &alice.key_arg(),
+    ]));
+    assert_eq!(r["revoked"], share_id.as_str());
+    for n in &nodes.urls {
+        refused(
+            &bob.run(&["ls", "--owner", &alice_addr, "/photos/", "--node", n]),
+            "revoked",
+        );
     }
 }
 

@@ -227,10 +227,14 @@ impl SessionManager {
         Ok(hs)
     }
 
-    /// The nonce for the SIWE message of a new AuthSig: the network's fresh nonce when one is
-    /// known (a new handshake first when the network requires one and it expired), else 32
-    /// random hex characters.
-    async fn nonce_for_signing(&self, now: OffsetDateTime) -> Result<String> {
+    /// The nonce for the SIWE message of a new AuthSig — a session's, a share's
+    /// ([`ShareSpec::nonce`](crate::backpack::ShareSpec::nonce)) or a revocation's: the
+    /// network's fresh nonce when one is known (a new handshake first when the network
+    /// requires one and it expired), else 32 random hex characters.
+    ///
+    /// Errors: [`ClientError::NoNetworkNonce`] when the network requires its nonce and this
+    /// manager cannot ask for one; the handshake's errors.
+    pub async fn nonce_for_signing(&self, now: OffsetDateTime) -> Result<String> {
         let nodes = self.nodes();
         if let Some(n) = nodes.fresh_nonce(now) {
             return Ok(n.to_owned());

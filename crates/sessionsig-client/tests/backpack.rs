@@ -156,6 +156,7 @@ async fn a_share_carried_by_a_session_then_revoked() {
             max_bytes: Some(15_000),
             expires: now + Duration::days(2),
             domain: "localhost".into(),
+            nonce: None,
         },
         now,
     )
@@ -191,9 +192,14 @@ async fn a_share_carried_by_a_session_then_revoked() {
     assert_eq!(bob.1.load(Ordering::SeqCst), 1);
 
     // Revoked at one node: refused at all.
-    let rev = sign_revocation(alice.as_ref(), &share.target(), OffsetDateTime::now_utc())
-        .await
-        .expect("revocation");
+    let rev = sign_revocation(
+        alice.as_ref(),
+        &share.target(),
+        OffsetDateTime::now_utc(),
+        None,
+    )
+    .await
+    .expect("revocation");
     a.at_node(&urls[1])
         .post_revocation(&rev)
         .await
@@ -238,4 +244,99 @@ async fn a_share_carried_by_a_session_then_revoked() {
         before + 1,
         "only the narrowing signed"
     );
+}
+
+/// A network that wants its own nonce on delegations and revocations
+/// (`network_nonce_for_delegations`): a share and a revocation signed with the nonce the
+/// manager asks the network for are taken; the same signed with a random nonce are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shares_and_revocations_carry_the_network_nonce_when_the_network_wants_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (urls, _stop) = common::in_process_nodes(dir.path(), 2, |cfg| {
+        cfg.require_network_nonce = Some(true);
+        cfg.network_nonce_for_delegations = Some(true);
+    })
+    .await;
+    let http = sessionsig_client::reqwest::Client::new();
+    let timeout = std::time::Duration::from_secs(30);
+    let handshaked = |w: Arc<Counted>| {
+        let (http, urls) = (http.clone(), urls.clone());
+        async move {
+            let m = SessionManager::new(
+                w,
+                MemoryStore::new(),
+                NodeSet::new(urls.iter().cloned()).expect("nodes"),
+            );
+            m.refresh_nodes(&http, &urls, timeout)
+                .await
+                .expect("handshake");
+            Arc::new(m)
+        }
+    };
+    let (alice, bob) = (wallet(0xa2), wallet(0xb2));
+    let a = BackpackClient::new(handshaked(alice.clone()).await).expect("client");
+    let photo = Remote::new(a.wallet(), "/photos/b.jpg").expect("path");
+    a.put_bytes(&photo, vec![5u8; 1000].into(), &PutOptions::default())
+        .await
+        .expect("put");
+    let share_with = |nonce: Option<String>| {
+        let alice = alice.clone();
+        let folder = Remote::new(a.wallet(), "/photos/").expect("folder");
+        let with = WalletProvider::address(bob.as_ref());
+        async move {
+            let now = OffsetDateTime::now_utc();
+            let spec = ShareSpec {
+                folder,
+                with,
+                abilities: vec![LitAbility::BackpackRead],
+                max_bytes: None,
+                expires: now + Duration::days(2),
+                domain: "localhost".into(),
+                nonce,
+            };
+            create_share(alice.as_ref(), &spec, now)
+                .await
+                .expect("share")
+        }
+    };
+    // A random nonce on the delegation: Bob's session carrying it is refused.
+    let random = share_with(None).await;
+    let b = BackpackClient::new(handshaked(bob.clone()).await)
+        .expect("client")
+        .with_share(random)
+        .expect("share");
+    let refused = b.get_bytes(&photo, None).await.expect_err("random nonce");
+    assert_eq!(refused.code(), "nonce_invalid", "{refused}");
+    // The network's nonce, as the manager hands it out: taken.
+    let nonce = a
+        .manager()
+        .nonce_for_signing(OffsetDateTime::now_utc())
+        .await
+        .expect("network nonce");
+    let share = share_with(Some(nonce)).await;
+    let b = BackpackClient::new(handshaked(bob.clone()).await)
+        .expect("client")
+        .with_share(share.clone())
+        .expect("share");
+    let (got, _) = b.get_bytes(&photo, None).await.expect("Bob reads");
+    assert_eq!(got, vec![5u8; 1000]);
+    // Revocations too: a random nonce is refused, the network's is taken and stops Bob.
+    let now = OffsetDateTime::now_utc();
+    let rev = sign_revocation(alice.as_ref(), &share.target(), now, None)
+        .await
+        .expect("revocation");
+    let refused = a.post_revocation(&rev).await.expect_err("random nonce");
+    assert_eq!(refused.code(), "nonce_invalid", "{refused}");
+    let nonce = a.manager().nonce_for_signing(now).await.expect("nonce");
+    let rev = sign_revocation(alice.as_ref(), &share.target(), now, Some(&nonce))
+        .await
+        .expect("revocation");
+    a.post_revocation(&rev).await.expect("posted");
+    for u in &urls {
+        assert_eq!(
+            b.at_node(u).head(&photo).await.expect_err("revoked").code(),
+            "revoked",
+            "{u}"
+        );
+    }
 }

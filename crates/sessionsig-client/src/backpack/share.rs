@@ -39,6 +39,11 @@ pub struct ShareSpec {
     pub expires: OffsetDateTime,
     /// SIWE domain (default `localhost`).
     pub domain: String,
+    /// The SIWE nonce: a fresh nonce of the network
+    /// ([`SessionManager::nonce_for_signing`](crate::SessionManager::nonce_for_signing)),
+    /// which a network with `network_nonce_for_delegations` requires of every delegation;
+    /// `None`: 32 random hex characters, which any other network accepts.
+    pub nonce: Option<String>,
 }
 
 /// A share as signed: the delegation and what it grants, read back from it.
@@ -200,7 +205,7 @@ pub async fn create_share(
         domain: spec.domain.clone(),
         uri: DELEGATION_URI.into(),
         statement: None,
-        nonce: random_nonce(),
+        nonce: spec.nonce.clone().unwrap_or_else(random_nonce),
         chain_id: 1,
         issued_at: Timestamp::from_instant(now),
         expiration: Some(Timestamp::from_instant(spec.expires)),
@@ -218,13 +223,15 @@ pub async fn create_share(
 }
 
 /// Ask `wallet` to sign a revocation of `target` (one wallet prompt), for
-/// `POST /v1/revocations`.
+/// `POST /v1/revocations`. `nonce` as for [`ShareSpec::nonce`]: a network that wants its own
+/// nonce on delegations wants it on revocations too.
 ///
 /// Errors: the wallet's errors.
 pub async fn sign_revocation(
     wallet: &dyn WalletProvider,
     target: &RevocationTarget,
     now: OffsetDateTime,
+    nonce: Option<&str>,
 ) -> BackpackResult<AuthSig> {
     let msg = SiweMessage {
         scheme: None,
@@ -234,7 +241,7 @@ pub async fn sign_revocation(
         uri: format!("{REVOCATION_URI_PREFIX}{}", target.id()),
         version: "1".into(),
         chain_id: 1,
-        nonce: random_nonce(),
+        nonce: nonce.map_or_else(random_nonce, str::to_owned),
         issued_at: Timestamp::from_instant(now),
         expiration_time: None,
         not_before: None,
@@ -293,6 +300,7 @@ mod tests {
             max_bytes: Some(10_000_000),
             expires: now + Duration::days(7),
             domain: "localhost".into(),
+            nonce: None,
         };
         let share = crate::block_on(create_share(&alice, &spec, now))
             .unwrap()
