@@ -174,9 +174,11 @@ pub fn login(common: &Common, a: LoginArgs) -> BpResult {
                     .await?
                     .0
             }
-            (None, false) => NodeSet::new(common.nodes.clone())?,
+            (None, false) => with_network_nonce(&http, NodeSet::new(common.nodes.clone())?).await,
             (None, true) => match &earlier {
-                Some(p) if !p.nodes.is_empty() => NodeSet::new(p.nodes.clone())?,
+                Some(p) if !p.nodes.is_empty() => {
+                    with_network_nonce(&http, NodeSet::new(p.nodes.clone())?).await
+                }
                 _ => {
                     return Err(usage(
                         "give the nodes: --node URL (repeatable) or --seed URL",
@@ -339,4 +341,24 @@ pub fn status(common: &Common) -> BpResult {
         s.profile.given.len(),
         s.profile.received.len()
     ))
+}
+
+/// A listed node set, with the network's fresh nonce and nonce rule learnt from a handshake
+/// of its nodes, so that a session on a network that requires its own nonces is signed with
+/// one; the list itself stays as given. Without an answer (the nodes are not up yet, say) the
+/// set is used as it is, with a random nonce, as before.
+async fn with_network_nonce(http: &sessionsig_client::reqwest::Client, nodes: NodeSet) -> NodeSet {
+    match NodeSet::handshake(http, nodes.urls(), std::time::Duration::from_secs(10)).await {
+        Ok((_, hs)) => {
+            let with = nodes.with_nonce(sessionsig_client::NetworkNonce {
+                value: hs.nonce,
+                expires_at: hs.nonce_expires_at,
+            });
+            match hs.nonce_rule {
+                Some(rule) => with.with_nonce_rule(rule),
+                None => with,
+            }
+        }
+        Err(_) => nodes,
+    }
 }

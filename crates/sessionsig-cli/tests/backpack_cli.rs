@@ -446,8 +446,9 @@ fn every_verb_against_three_node_processes() {
     }
 }
 
-/// A network that requires its own nonces on sessions, delegations and revocations: `login
-/// --seed` signs with the network's nonce, and `share` and `revoke` ask the network for one.
+/// A network that requires its own nonces on sessions, delegations and revocations: `login`
+/// (with `--node` or `--seed`) signs with the network's nonce, and `share` and `revoke` ask the
+/// network for one.
 #[test]
 fn share_and_revoke_on_a_network_that_requires_its_own_nonces() {
     let dir = tempfile::tempdir().expect("dir");
@@ -464,7 +465,8 @@ fn share_and_revoke_on_a_network_that_requires_its_own_nonces() {
         args.extend_from_slice(extra);
         json(&u.run(&args))
     };
-    let alice_addr = login(&alice, &[])["wallet"]
+    // Alice lists the nodes (the CLI asks them for the network's nonce); Bob gives a seed.
+    let alice_addr = self::login(&alice, &nodes, &[])["wallet"]
         .as_str()
         .expect("wallet")
         .to_owned();
