@@ -16,7 +16,11 @@ export const BIN = process.env.SESSIONSIG_BIN
   ? path.resolve(process.env.SESSIONSIG_BIN)
   : path.resolve(REPO, 'target/debug/sessionsig');
 export const CHROMIUM = process.env.SESSIONSIG_CHROMIUM ?? '/usr/bin/chromium';
-export const SCREENSHOTS = path.resolve(REPO, 'docs/screenshots');
+// Screenshots of every step go under target/ (a test run leaves the working tree as it was);
+// SESSIONSIG_SCREENSHOTS=docs/screenshots refreshes the README's pictures.
+export const SCREENSHOTS = process.env.SESSIONSIG_SCREENSHOTS
+  ? path.resolve(process.env.SESSIONSIG_SCREENSHOTS)
+  : path.resolve(REPO, 'target/screenshots');
 
 /** Public test keys: never use them for anything else. */
 export const KEYS = {
