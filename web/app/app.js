@@ -5,7 +5,7 @@
  * the library in `/lib/`; it keeps nothing in `localStorage`, cookies or URLs.
  * @module
  */
-import { BackpackClient, Session, SessionSigError, Wallet, backpackResource, discoverWallets, parseSiwe } from '/lib/index.js';
+import { BackpackClient, Session, SessionSigError, Wallet, backpackResource, discoverWallets, handshakeNonce, parseSiwe } from '/lib/index.js';
 
 /** @param {string} id @returns {any} */
 const $ = (id) => /** @type {any} */ (document.getElementById(id));
@@ -359,7 +359,7 @@ async function signIn() {
     if (tabOnly && state.session?.persistence !== 'tab') {
       await state.session?.signOut();
     }
-    const session = await Session.open({ wallet, persistence: tabOnly ? 'tab' : 'persistent', authSigTtlMs: ttl });
+    const session = await Session.open({ wallet, persistence: tabOnly ? 'tab' : 'persistent', authSigTtlMs: ttl, nonce: handshakeNonce(location.origin) });
     if (tabOnly && state.session?.persistence === 'tab') session.stored = state.session.stored;
     const account = await wallet.account();
     state.session = session;
@@ -403,7 +403,7 @@ async function main() {
   const useWallet = async (/** @type {number} */ i) => {
     unsubscribe();
     state.wallet = new Wallet(wallets[i].provider);
-    state.session = await Session.open({ wallet: state.wallet });
+    state.session = await Session.open({ wallet: state.wallet, nonce: handshakeNonce(location.origin) });
     unsubscribe = state.wallet.onAccountsChanged(() => {
       refreshState().catch(showError);
     });

@@ -5,7 +5,7 @@
  * @module
  */
 export { SessionSigError } from './errors.js';
-export { Session, requestEntry, authorizationValue, checkBeforeSigning, SESSION_URI_PREFIX, DELEGATION_URI } from './session.js';
+export { Session, requestEntry, authorizationValue, checkBeforeSigning, handshakeNonce, SESSION_URI_PREFIX, DELEGATION_URI } from './session.js';
 export { SessionKey, hasPersistentSession } from './session-key.js';
 export { Wallet, discoverWallets } from './wallet.js';
 export { buildSiwe, parseSiwe } from './siwe.js';

@@ -52,6 +52,30 @@ export const DELEGATION_URI = 'lit:capability:delegation';
  * @property {() => Promise<string>} [nonce] SIWE nonce source (default 32 random hex digits)
  */
 
+/**
+ * A SIWE nonce source for a network that may require its own nonces (on sessions, and with
+ * `network_nonce_for_delegations` on shares and revocations too): asks `node`'s
+ * `GET /v1/handshake` at each signature and, when the network says `requireNetworkNonce`,
+ * returns its fresh nonce; otherwise, or when the node does not answer, 32 random hex digits
+ * (which any other network accepts).
+ * @param {string} node the node's origin, e.g. `location.origin`
+ * @returns {() => Promise<string>}
+ */
+export function handshakeNonce(node) {
+  return async () => {
+    try {
+      const r = await fetch(`${node}/v1/handshake`, { cache: 'no-store' });
+      if (r.ok) {
+        const h = await r.json();
+        if (h.requireNetworkNonce === true && typeof h.nonce === 'string') return h.nonce;
+      }
+    } catch {
+      /* no answer: a random nonce, as a network without the rule accepts */
+    }
+    return toHex(randomBytes(16));
+  };
+}
+
 /** A copy of `a` with the AuthSig keys in wire order. @param {AuthSig} a @returns {AuthSig} */
 function authSigInOrder(a) {
   return { sig: a.sig, derivedVia: a.derivedVia, signedMessage: a.signedMessage, address: a.address };

@@ -55,11 +55,12 @@ function portFree(port) {
  * Start `sessionsig network up` with `nodes` nodes on one SQLite store; resolves when every
  * node answers /healthz.
  */
-export async function startNetwork(nodes = 2) {
+/** `nodes` nodes of one network (`sessionsig network up`), each also given the `extra` flags. */
+export async function startNetwork(nodes = 2, extra = []) {
   if (!fs.existsSync(BIN)) throw new Error(`sessionsig binary missing at ${BIN}: cargo build -p sessionsig-cli`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sessionsig-web-'));
   const base = await freeBase(nodes);
-  const child = spawn(BIN, ['network', 'up', '--nodes', String(nodes), '--base-port', String(base), '--data-dir', dir], {
+  const child = spawn(BIN, ['network', 'up', '--nodes', String(nodes), '--base-port', String(base), '--data-dir', dir, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
