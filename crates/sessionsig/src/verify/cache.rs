@@ -59,7 +59,7 @@ fn key(sig: &str, message: &str) -> Key {
 
 /// The key of a SessionSig's exact bytes: SHA-256 over a domain tag, then the session key,
 /// the signature and the message, each but the last length-prefixed.
-fn session_sig_key(sig: &SessionSig) -> Key {
+pub(crate) fn session_sig_key(sig: &SessionSig) -> Key {
     let mut h = Sha256::new();
     h.update(b"sessionsig/seen-session-sig/v1\0");
     h.update((sig.address.len() as u64).to_be_bytes());
@@ -146,14 +146,16 @@ impl AuthSigCache {
 
     /// The SessionSig with exactly these bytes, if its signature verified before; with the
     /// key to remember it under when it was not (`None` when SessionSigs are not remembered).
+    /// `key` gives the SessionSig's key ([`session_sig_key`]), asked only when SessionSigs are
+    /// remembered (a caller may have it already).
     pub(crate) fn seen_session_sig(
         &self,
-        sig: &SessionSig,
+        key: impl FnOnce() -> Key,
     ) -> (Option<Arc<SeenSessionSig>>, Option<Key>) {
         let Some(cache) = &self.session_sigs else {
             return (None, None);
         };
-        let key = session_sig_key(sig);
+        let key = key();
         match cache.get(&key) {
             Some(seen) => (Some(seen), None),
             None => (None, Some(key)),

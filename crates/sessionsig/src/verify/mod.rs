@@ -166,35 +166,68 @@ impl Request {
 }
 
 /// A SessionSig received from somewhere. Nothing about it is trusted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// It also remembers the key of its exact bytes in the verifier's seen-SessionSig cache once
+/// computed (a SHA-256 over ≈ 2 KB), shared by its clones: a server that keeps the parse of a
+/// token it saw before (the node's `token_cache`) then looks a warm SessionSig up without
+/// hashing it again. The key is a function of the bytes alone, so it never goes stale.
+#[derive(Clone)]
 pub struct UnverifiedSessionSig {
     wire: SessionSig,
+    seen_key: Arc<std::sync::OnceLock<[u8; 32]>>,
 }
+
+impl std::fmt::Debug for UnverifiedSessionSig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnverifiedSessionSig")
+            .field("wire", &self.wire)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Two are equal when their wire objects are (the remembered key follows from those).
+impl PartialEq for UnverifiedSessionSig {
+    fn eq(&self, other: &Self) -> bool {
+        self.wire == other.wire
+    }
+}
+
+impl Eq for UnverifiedSessionSig {}
 
 impl UnverifiedSessionSig {
     /// Parse the JSON of one SessionSig object.
     pub fn parse(json: &str) -> Result<Self> {
         let wire: SessionSig =
             serde_json::from_str(json).map_err(|e| Error::SessionSigMalformed(e.to_string()))?;
-        Ok(UnverifiedSessionSig { wire })
+        Ok(wire.into())
     }
 
     /// Take an already-deserialized JSON value.
     pub fn from_value(value: serde_json::Value) -> Result<Self> {
         let wire: SessionSig =
             serde_json::from_value(value).map_err(|e| Error::SessionSigMalformed(e.to_string()))?;
-        Ok(UnverifiedSessionSig { wire })
+        Ok(wire.into())
     }
 
     /// The wire object.
     pub fn wire(&self) -> &SessionSig {
         &self.wire
     }
+
+    /// The seen-SessionSig cache key of these exact bytes, computed once.
+    fn seen_key(&self) -> [u8; 32] {
+        *self
+            .seen_key
+            .get_or_init(|| cache::session_sig_key(&self.wire))
+    }
 }
 
 impl From<SessionSig> for UnverifiedSessionSig {
     fn from(wire: SessionSig) -> Self {
-        UnverifiedSessionSig { wire }
+        UnverifiedSessionSig {
+            wire,
+            seen_key: Arc::default(),
+        }
     }
 }
 
@@ -361,8 +394,8 @@ impl<C: Clock> Verifier<C> {
         request: &Request,
     ) -> Option<Result<Authorization>> {
         let now = self.clock.now();
-        let warm = self.warm_parts(&sig.wire, now)?;
-        Some(self.authorize_steps(&sig.wire, request, now, Some(warm)))
+        let warm = self.warm_parts(sig, now)?;
+        Some(self.authorize_steps(sig, request, now, Some(warm)))
     }
 
     /// [`Verifier::authorize_warm`] for a server that asks its revocation store itself
@@ -376,9 +409,9 @@ impl<C: Clock> Verifier<C> {
         request: &Request,
     ) -> Option<Result<PendingRevocations>> {
         let now = self.clock.now();
-        let warm = self.warm_parts(&sig.wire, now)?;
+        let warm = self.warm_parts(sig, now)?;
         Some(
-            self.prepare(&sig.wire, now, Some(warm))
+            self.prepare(sig, now, Some(warm))
                 .map(|prepared| PendingRevocations {
                     prepared,
                     request: request.clone(),
@@ -516,14 +549,14 @@ impl<C: Clock> Verifier<C> {
         request: &Request,
         now: OffsetDateTime,
     ) -> Result<Authorization> {
-        self.authorize_steps(&sig.wire, request, now, None)
+        self.authorize_steps(sig, request, now, None)
     }
 
     /// What [`Verifier::authorize_warm`] needs cached before it begins: the remembered
     /// SessionSig, and every AuthSig it carries (with no contract-wallet check due); `None`
     /// when anything is missing. Counts no cache hit or miss (the steps count the hits).
-    fn warm_parts(&self, wire: &SessionSig, now: OffsetDateTime) -> Option<Warm> {
-        let (seen, _) = self.cache.seen_session_sig(wire);
+    fn warm_parts(&self, sig: &UnverifiedSessionSig, now: OffsetDateTime) -> Option<Warm> {
+        let (seen, _) = self.cache.seen_session_sig(|| sig.seen_key());
         let seen = seen?;
         let skew = self.policy.skew;
         let recheck = self.policy.contract_wallet_recheck;
@@ -547,12 +580,12 @@ impl<C: Clock> Verifier<C> {
     /// AuthSigs are the entries [`Self::warm_parts`] took from the cache.
     fn authorize_steps(
         &self,
-        wire: &SessionSig,
+        sig: &UnverifiedSessionSig,
         request: &Request,
         now: OffsetDateTime,
         warm: Option<Warm>,
     ) -> Result<Authorization> {
-        let prepared = self.prepare(wire, now, warm)?;
+        let prepared = self.prepare(sig, now, warm)?;
         self.check_revoked(&prepared.revocations)?;
         self.finish(prepared, request)
     }
@@ -560,10 +593,11 @@ impl<C: Clock> Verifier<C> {
     /// Steps 1–5 and 7 (the carried AuthSigs), up to the revocation check of step 8.
     fn prepare(
         &self,
-        wire: &SessionSig,
+        sig: &UnverifiedSessionSig,
         now: OffsetDateTime,
         warm: Option<Warm>,
     ) -> Result<Prepared> {
+        let wire = &sig.wire;
         // Step 1: algorithm, shape, strict ed25519 over the exact bytes.
         if wire.algo.as_deref() != Some(SESSION_ALGO) {
             return Err(Error::UnsupportedAlgorithm(format!(
@@ -582,7 +616,7 @@ impl<C: Clock> Verifier<C> {
         let (seen, remember, warm_auth_sigs) = match warm {
             Some(w) => (Some(w.seen), None, Some(w.auth_sigs)),
             None => {
-                let (seen, remember) = self.cache.seen_session_sig(wire);
+                let (seen, remember) = self.cache.seen_session_sig(|| sig.seen_key());
                 (seen, remember, None)
             }
         };
