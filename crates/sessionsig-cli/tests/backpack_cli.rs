@@ -459,18 +459,18 @@ fn share_and_revoke_on_a_network_that_requires_its_own_nonces() {
     let alice = User::new(dir.path(), "alice", 0xa1);
     let bob = User::new(dir.path(), "bob", 0xb0);
     let seed = nodes.urls[0].as_str();
-    let login = |u: &User, extra: &[&str]| {
+    let login_by_seed = |u: &User, extra: &[&str]| {
         let key = u.key_arg();
         let mut args = vec!["login", "--json", "--wallet-key-file", &key, "--seed", seed];
         args.extend_from_slice(extra);
         json(&u.run(&args))
     };
     // Alice lists the nodes (the CLI asks them for the network's nonce); Bob gives a seed.
-    let alice_addr = self::login(&alice, &nodes, &[])["wallet"]
+    let alice_addr = login(&alice, &nodes, &[])["wallet"]
         .as_str()
         .expect("wallet")
         .to_owned();
-    let bob_addr = login(&bob, &[])["wallet"]
+    let bob_addr = login_by_seed(&bob, &[])["wallet"]
         .as_str()
         .expect("wallet")
         .to_owned();
@@ -493,7 +493,7 @@ fn share_and_revoke_on_a_network_that_requires_its_own_nonces() {
         &alice.key_arg(),
     ]));
     let share_id = sh["id"].as_str().expect("id").to_owned();
-    login(&bob, &["--share", share_file.to_str().expect("utf8")]);
+    login_by_seed(&bob, &["--share", share_file.to_str().expect("utf8")]);
     let got = ok(&bob.run(&["get", "--owner", &alice_addr, "/photos/note.txt", "-"]));
     assert_eq!(got, "for bob", "the share carries the network's nonce");
     let r = json(&alice.run(&[

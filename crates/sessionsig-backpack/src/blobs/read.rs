@@ -120,7 +120,7 @@ async fn get_local(
 fn open_local(
     path: &std::path::Path,
     range: Option<Range<u64>>,
-) -> Result<(std::fs::File, u64, Range<u64>, Bytes), BlobError> {
+) -> Result<cached::Opened, BlobError> {
     use std::io::{Seek, SeekFrom};
     let io = |e: std::io::Error| BlobError::Backend(format!("reading a blob: {e}"));
     let mut file = match std::fs::File::open(path) {
@@ -171,7 +171,7 @@ mod cached {
     use std::ops::Range;
     use std::path::Path;
 
-    /// What [`super::open_local`] returns.
+    /// An opened local blob: the file, its size, the range to send and its first chunk.
     pub(super) type Opened = (File, u64, Range<u64>, Bytes);
 
     /// `None`: not (entirely) in the caches, or not supported here — do the blocking read.
