@@ -4,7 +4,7 @@
 //! ```sh
 //! cargo bench -p sessionsig-node --bench backpack                      # defaults below
 //! cargo bench -p sessionsig-node --bench backpack -- --store postgres --connections 16 \
-//!     --small 4000 --large 160 --rounds 3 --huge-mib 1024 --node-threads 2
+//!     --small 4000 --large 160 --rounds 3 --huge-mib 1024 --node-threads 2 --get-passes 10
 //! ```
 //!
 //! * The node is this crate's `sessionsig-node` binary (release profile under `cargo bench`),
@@ -22,9 +22,12 @@
 //! * Operations, each a closed loop over `--connections` keep-alive HTTP/1.1 connections from
 //!   one generator thread: PUT of `--small` 4 KiB objects (over 256 paths, so most replace),
 //!   GET of those, PUT of `--large` 4 MiB objects (over 16 paths), GET of those. Every answer
-//!   must be 200/201 with the right length; anything else is counted and reported. Each
+//!   must be 200/201 with the right length; anything else is counted and reported.
+//!   The 4 KiB GET operation reads every object `--get-passes` times (default 10: 40,000
+//!   requests, about a second; one pass is over in ≈ 0.1 s, too short to measure). Each
 //!   operation is measured `--rounds` times, alternating the two nodes (and which goes first),
-//!   and the best round of each is kept, so a burst of noise on this shared 2-core machine does not decide a ratio.
+//!   and the best round of each is kept, so a burst of noise on this shared 2-core machine
+//!   does not decide a ratio.
 //! * 1 GiB: a fresh auth-on node, one signed PUT of `--huge-mib` MiB streamed from a generator
 //!   (digest computed beforehand), then one GET read and hashed as it arrives (the digest must
 //!   match); the node's resident set before, and its peak (`VmHWM`) after each.
@@ -59,6 +62,7 @@ struct Opts {
     rounds: usize,
     huge_mib: usize,
     node_threads: usize,
+    get_passes: usize,
     store: String,
 }
 
@@ -70,6 +74,7 @@ fn parse_args() -> Result<Opts, String> {
         rounds: 3,
         huge_mib: 1024,
         node_threads: 2,
+        get_passes: 10,
         store: "sqlite".into(),
     };
     let mut args = std::env::args().skip(1);
@@ -87,6 +92,7 @@ fn parse_args() -> Result<Opts, String> {
             "--rounds" => o.rounds = num("--rounds")?,
             "--huge-mib" => o.huge_mib = num("--huge-mib")?,
             "--node-threads" => o.node_threads = num("--node-threads")?,
+            "--get-passes" => o.get_passes = num("--get-passes")?,
             "--store" => o.store = args.next().ok_or("--store needs a value")?,
             "--bench" => {} // passed by `cargo bench`
             other => return Err(format!("unknown argument {other}")),
@@ -97,9 +103,10 @@ fn parse_args() -> Result<Opts, String> {
         || !(1..=10_000).contains(&o.large)
         || !(1..=20).contains(&o.rounds)
         || o.huge_mib > 8192
+        || !(1..=100).contains(&o.get_passes)
     {
         return Err(
-            "--connections 1..=256, --small 1..=100000, --large 1..=10000, --rounds 1..=20, --huge-mib 0..=8192"
+            "--connections 1..=256, --small 1..=100000, --large 1..=10000, --rounds 1..=20, --huge-mib 0..=8192, --get-passes 1..=100"
                 .into(),
         );
     }
@@ -337,7 +344,8 @@ fn ops(o: &Opts, port: u16, auth: Auth, s: &Session, authorization: &str) -> Vec
                 expect_len: None,
             })
             .collect();
-        let gets = (0..count)
+        let passes = if size == SMALL { o.get_passes } else { 1 };
+        let gets = (0..count * passes)
             .map(|i| Head {
                 bytes: head(port, "GET", &path(i), None, key),
                 body: 0,
@@ -498,8 +506,13 @@ fn throughput(o: &Opts, rt: &tokio::runtime::Runtime) -> Result<(), String> {
             let ops = ops(o, node.port, auth, &s, &authorization);
             for (k, op) in ops.iter().enumerate() {
                 let r = local.block_on(rt, run_op(node.port, node.pid(), op, o.connections));
+                // The end as Unix time, so a profiler's samples (`perf record -k realtime`)
+                // can be cut to one operation (`perf script --time`).
+                let ended = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0.0, |d| d.as_secs_f64());
                 eprintln!(
-                    "  round {} {:<9} {}: {} ok, {} failed, {:.2} s",
+                    "  round {} {:<9} {}: {} ok, {} failed, {:.2} s, ended at {ended:.6}",
                     round + 1,
                     op.name,
                     if auth == Auth::On {
@@ -680,8 +693,8 @@ fn main() {
         .map(|n| n.get())
         .unwrap_or(0);
     println!(
-        "backpack: store {}, blobs on the local disk, {} keep-alive connections from 1 generator thread, node --worker-threads {}, best of {} rounds, {} CPUs",
-        o.store, o.connections, o.node_threads, o.rounds, cpus
+        "backpack: store {}, blobs on the local disk, {} keep-alive connections from 1 generator thread, node --worker-threads {}, best of {} rounds, 4 KiB GETs {} passes, {} CPUs",
+        o.store, o.connections, o.node_threads, o.rounds, o.get_passes, cpus
     );
     println!();
     let rt = match tokio::runtime::Builder::new_current_thread()

@@ -17,10 +17,16 @@
 //! ```
 //!
 //! [`SqlStore`] implements the core's [`RevocationStore`] and [`UsageStore`]. A revocation
-//! recorded through node A is refused by node B on its next verification: nothing is cached,
-//! every verification asks the database once ([`RevocationStore::first_revoked`] is one
-//! query) and charges its `uses` counters once ([`UsageStore::try_consume`] is one
-//! transaction).
+//! recorded through node A is refused by node B on its next verification. On PostgreSQL every
+//! verification asks the database once ([`RevocationStore::first_revoked`] is one query); on
+//! SQLite a process remembers "none of these is revoked" for a SessionSig's list and asks
+//! again only when the shared revocation epoch moved — a 32-byte file beside the database
+//! (`<database>-revocation-epoch`) that every revocation bumps before and after its commit, so
+//! every process on the host sees it at its next check (one `pread`, no lock; the protocol and
+//! why it is safe, also when a writer dies, are in `revocation_epoch.rs`). A revocation
+//! inserted without that announcement (by a node older than the epoch) is refused by a
+//! trigger rather than missed. `uses` counters are charged once per request
+//! ([`UsageStore::try_consume`] is one transaction), never from memory.
 //!
 //! # URLs
 //!
@@ -128,6 +134,8 @@ mod migrations;
 mod pg;
 mod pg_async;
 mod pool;
+mod revocation_cache;
+mod revocation_epoch;
 mod sqlite;
 
 pub use migrations::SCHEMA_VERSION;
@@ -556,10 +564,9 @@ impl SqlStore {
         if items.is_empty() {
             return Ok(None);
         }
-        let keys = revocation_keys(items);
         let idx = match &*self.backend {
-            Backend::Sqlite(b) => b.first_revoked(&keys)?,
-            Backend::Postgres(b) => b.async_pg.first_revoked(&keys).await?,
+            Backend::Sqlite(b) => b.first_revoked_remembered(items, revocation_keys)?,
+            Backend::Postgres(b) => b.async_pg.first_revoked(&revocation_keys(items)).await?,
         };
         Ok(idx.and_then(|i| items.get(i)).cloned())
     }
@@ -586,10 +593,9 @@ impl RevocationStore for SqlStore {
         if items.is_empty() {
             return Ok(None);
         }
-        let keys = revocation_keys(items);
         let idx = match &*self.backend {
-            Backend::Sqlite(b) => b.first_revoked(&keys)?,
-            Backend::Postgres(b) => b.first_revoked(&keys)?,
+            Backend::Sqlite(b) => b.first_revoked_remembered(items, revocation_keys)?,
+            Backend::Postgres(b) => b.first_revoked(&revocation_keys(items))?,
         };
         Ok(idx.and_then(|i| items.get(i)).cloned())
     }

@@ -50,10 +50,16 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_bounded_revocations_shared_limits.sql"),
         postgres: include_str!("../migrations/postgres/0003_bounded_revocations_shared_limits.sql"),
     },
+    Migration {
+        version: 4,
+        description: "SQLite: every revocation is announced in the shared epoch file",
+        sqlite: include_str!("../migrations/sqlite/0004_announced_revocations.sql"),
+        postgres: include_str!("../migrations/postgres/0004_announced_revocations.sql"),
+    },
 ];
 
 /// The schema version this build creates.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 
 #[cfg(test)]
 mod tests {

@@ -3,11 +3,17 @@
 
 use crate::migrations::{Migration, MIGRATIONS};
 use crate::pool::Pool;
+use crate::revocation_cache::NotRevoked;
+use crate::revocation_epoch::{monotonic_ms, SharedEpoch};
 use crate::{ChargeRow, OpenOptions, RevocationRow};
+use alloy_primitives::Address;
+use rusqlite::functions::FunctionFlags;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use sessionsig::verify::RevocationTarget;
 use sessionsig::{Error, Result};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Map a SQLite failure to the core's store error.
@@ -21,25 +27,65 @@ pub(crate) struct Sqlite {
     writer: Mutex<Connection>,
     /// Readers; `None` for an in-memory database (only the writer's connection sees it).
     readers: Option<Pool<Connection>>,
+    /// Remembered "not revoked" answers and the shared epoch that keeps them honest; `None`
+    /// for an in-memory database (asked every time: it is as fast as the cache).
+    not_revoked: Option<NotRevoked>,
+    /// Set while the writer inserts an announced revocation: what the revocations table's
+    /// trigger asks through `sessionsig_revocation_announced()`.
+    announced: Arc<AtomicBool>,
+}
+
+/// Give the writer connection the function the revocations table's trigger calls: 1 only
+/// while this process is inside an announced revocation (see `revocation_epoch.rs`).
+fn register_announced(conn: &Connection, flag: &Arc<AtomicBool>) -> Result<()> {
+    let flag = flag.clone();
+    conn.create_scalar_function(
+        "sessionsig_revocation_announced",
+        0,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_INNOCUOUS,
+        move |_| Ok(i64::from(flag.load(Ordering::SeqCst))),
+    )
+    .map_err(db)
+}
+
+/// Clears the announced flag however the insert ends.
+struct AnnouncedFlag<'a>(&'a AtomicBool);
+
+impl<'a> AnnouncedFlag<'a> {
+    fn set(flag: &'a AtomicBool) -> Self {
+        flag.store(true, Ordering::SeqCst);
+        AnnouncedFlag(flag)
+    }
+}
+
+impl Drop for AnnouncedFlag<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
 }
 
 impl Sqlite {
     /// Open (creating if missing) the database file at `path`, or an in-memory one.
     pub(crate) fn open(path: Option<&Path>, opts: &OpenOptions) -> Result<Self> {
         let busy = opts.busy_timeout;
+        let announced = Arc::new(AtomicBool::new(false));
         let Some(path) = path else {
             let conn = Connection::open_in_memory().map_err(db)?;
             conn.busy_timeout(busy).map_err(db)?;
+            register_announced(&conn, &announced)?;
             let mut conn = conn;
             migrate(&mut conn)?;
             return Ok(Sqlite {
                 writer: Mutex::new(conn),
                 readers: None,
+                not_revoked: None,
+                announced,
             });
         };
         let mut writer = Connection::open(path)
             .map_err(|e| Error::Store(format!("sqlite: cannot open {}: {e}", path.display())))?;
         writer.busy_timeout(busy).map_err(db)?;
+        register_announced(&writer, &announced)?;
         // SQLite answers "busy" without waiting when two connections would deadlock upgrading
         // their locks (two first opens of one new file switching it to WAL at once, say), so
         // the set-up steps are retried until the busy timeout is spent.
@@ -62,6 +108,14 @@ impl Sqlite {
         retry_busy(deadline, || migrate(&mut writer))?;
         // Readers open the same file even if the process changes directory later.
         let path: PathBuf = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+        // Without its epoch file this process could neither remember answers nor announce its
+        // revocations to the processes that do: refuse to open rather than run unsafely.
+        let epoch = SharedEpoch::open(&path, monotonic_ms()).map_err(|e| {
+            Error::Store(format!(
+                "sqlite: cannot open the revocation epoch file beside {}: {e}",
+                path.display()
+            ))
+        })?;
         let readers = Pool::new(
             opts.max_connections,
             opts.acquire_timeout,
@@ -76,6 +130,8 @@ impl Sqlite {
         Ok(Sqlite {
             writer: Mutex::new(writer),
             readers: Some(readers),
+            not_revoked: Some(NotRevoked::new(epoch)),
+            announced,
         })
     }
 
@@ -116,7 +172,15 @@ impl Sqlite {
         auth_sig: Option<&str>,
         keep_until: Option<i64>,
     ) -> Result<(RevocationRow, bool)> {
-        self.write(|tx| {
+        // Announced before the transaction, published after it (see `revocation_epoch.rs`).
+        let announced = match &self.not_revoked {
+            Some(c) => Some(c.epoch().announce().map_err(|e| {
+                Error::Store(format!("sqlite: cannot announce the revocation: {e}"))
+            })?),
+            None => None,
+        };
+        let out = self.write(|tx| {
+            let _flag = AnnouncedFlag::set(&self.announced);
             let inserted = tx
                 .prepare_cached(
                     "INSERT INTO sessionsig_revocations (target, issuer, auth_sig, keep_until)
@@ -153,8 +217,41 @@ impl Sqlite {
                     })
                 })
                 .map_err(db)?;
+            if announced.as_ref().is_some_and(|a| !a.still_leased()) {
+                // Too late to commit inside the lease: another process may already remember
+                // answers again. Rolled back; the caller may retry.
+                return Err(Error::Store(
+                    "sqlite: the revocation took longer than its lease; not recorded".into(),
+                ));
+            }
             Ok((row, inserted))
-        })
+        });
+        if let Some(a) = announced {
+            // Failing to publish leaves this writer counted until its lease ends: still safe.
+            let _ = a.publish();
+        }
+        out
+    }
+
+    /// [`Self::first_revoked`], answered from memory when this list was found unrevoked at the
+    /// current shared epoch; `keys` makes the query's text keys only when it is asked.
+    pub(crate) fn first_revoked_remembered(
+        &self,
+        items: &[(RevocationTarget, Address)],
+        keys: impl FnOnce(&[(RevocationTarget, Address)]) -> Vec<(String, String)>,
+    ) -> Result<Option<usize>> {
+        let Some(cache) = &self.not_revoked else {
+            return self.first_revoked(&keys(items));
+        };
+        let ticket = match cache.lookup(items) {
+            Ok(()) => return Ok(None),
+            Err(t) => t,
+        };
+        let idx = self.first_revoked(&keys(items))?;
+        if idx.is_none() {
+            cache.remember(ticket, items);
+        }
+        Ok(idx)
     }
 
     /// Delete revocations kept until before `now` (Unix seconds); how many went.
