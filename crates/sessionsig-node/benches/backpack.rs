@@ -4,7 +4,7 @@
 //! ```sh
 //! cargo bench -p sessionsig-node --bench backpack                      # defaults below
 //! cargo bench -p sessionsig-node --bench backpack -- --store postgres --connections 16 \
-//!     --small 4000 --large 160 --rounds 3 --huge-mib 1024 --node-threads 2 --get-passes 10
+//!     --small 4000 --large 160 --rounds 6 --huge-mib 1024 --node-threads 2 --get-passes 10
 //! ```
 //!
 //! * The node is this crate's `sessionsig-node` binary (release profile under `cargo bench`),
@@ -25,9 +25,14 @@
 //!   must be 200/201 with the right length; anything else is counted and reported.
 //!   The 4 KiB GET operation reads every object `--get-passes` times (default 10: 40,000
 //!   requests, about a second; one pass is over in ≈ 0.1 s, too short to measure). Each
-//!   operation is measured `--rounds` times, alternating the two nodes (and which goes first),
+//!   operation starts after a `sync` (no dirty pages left from the one before) and is
+//!   measured `--rounds` times (default 6), alternating the two nodes (and which goes first),
 //!   and the best round of each is kept, so a burst of noise on this shared 2-core machine
-//!   does not decide a ratio.
+//!   does not decide a ratio. Why 6: in `--control` runs (two identical auth-off nodes) the
+//!   best of 3 still put the 4 MiB ratios anywhere in 0.96–1.17 (the disk's `fsync` times);
+//!   the best of 6 comes closer to each node's capacity.
+//! * `--control`: both nodes without auth, sent the same requests (an A/A run): how far the
+//!   ratios move when nothing differs but which node is which.
 //! * 1 GiB: a fresh auth-on node, one signed PUT of `--huge-mib` MiB streamed from a generator
 //!   (digest computed beforehand), then one GET read and hashed as it arrives (the digest must
 //!   match); the node's resident set before, and its peak (`VmHWM`) after each.
@@ -64,6 +69,8 @@ struct Opts {
     node_threads: usize,
     get_passes: usize,
     store: String,
+    /// Both nodes without auth: the bench's own noise floor (an A/A comparison).
+    control: bool,
 }
 
 fn parse_args() -> Result<Opts, String> {
@@ -71,10 +78,11 @@ fn parse_args() -> Result<Opts, String> {
         connections: 16,
         small: 4000,
         large: 160,
-        rounds: 3,
+        rounds: 6,
         huge_mib: 1024,
         node_threads: 2,
         get_passes: 10,
+        control: false,
         store: "sqlite".into(),
     };
     let mut args = std::env::args().skip(1);
@@ -93,6 +101,7 @@ fn parse_args() -> Result<Opts, String> {
             "--huge-mib" => o.huge_mib = num("--huge-mib")?,
             "--node-threads" => o.node_threads = num("--node-threads")?,
             "--get-passes" => o.get_passes = num("--get-passes")?,
+            "--control" => o.control = true,
             "--store" => o.store = args.next().ok_or("--store needs a value")?,
             "--bench" => {} // passed by `cargo bench`
             other => return Err(format!("unknown argument {other}")),
@@ -483,8 +492,10 @@ fn clone_head(h: &Head) -> Head {
 /// The best round of each operation, for each mode.
 fn throughput(o: &Opts, rt: &tokio::runtime::Runtime) -> Result<(), String> {
     let s = Session::new();
-    let on = Node::start(o, true)?;
+    // `--control`: the "auth on" node runs and is sent exactly what the other one is.
+    let on = Node::start(o, !o.control)?;
     let off = Node::start(o, false)?;
+    let on_mode = if o.control { Auth::Off } else { Auth::On };
     let authorization =
         sessionsig_node::auth::authorization_value(&s.session_sig(&url_of(on.port)));
     let names = [
@@ -497,7 +508,7 @@ fn throughput(o: &Opts, rt: &tokio::runtime::Runtime) -> Result<(), String> {
     let local = tokio::task::LocalSet::new();
     for round in 0..o.rounds {
         // Alternate which node goes first, so neither always runs after the other's writes.
-        let mut order = [(0usize, &on, Auth::On), (1, &off, Auth::Off)];
+        let mut order = [(0usize, &on, on_mode), (1, &off, Auth::Off)];
         if round % 2 == 1 {
             order.reverse();
         }
@@ -505,6 +516,9 @@ fn throughput(o: &Opts, rt: &tokio::runtime::Runtime) -> Result<(), String> {
             // Signed now, so every signature is inside the node's window when it arrives.
             let ops = ops(o, node.port, auth, &s, &authorization);
             for (k, op) in ops.iter().enumerate() {
+                // Every operation starts with the disk's dirty pages written out, so one
+                // node's writes are not flushed on the other's time.
+                let _ = std::process::Command::new("sync").status();
                 let r = local.block_on(rt, run_op(node.port, node.pid(), op, o.connections));
                 // The end as Unix time, so a profiler's samples (`perf record -k realtime`)
                 // can be cut to one operation (`perf script --time`).
@@ -515,11 +529,7 @@ fn throughput(o: &Opts, rt: &tokio::runtime::Runtime) -> Result<(), String> {
                     "  round {} {:<9} {}: {} ok, {} failed, {:.2} s, ended at {ended:.6}",
                     round + 1,
                     op.name,
-                    if auth == Auth::On {
-                        "auth on "
-                    } else {
-                        "auth off"
-                    },
+                    if m == 0 { "auth on " } else { "auth off" },
                     r.requests,
                     r.failed,
                     r.elapsed.as_secs_f64()
@@ -696,6 +706,9 @@ fn main() {
         "backpack: store {}, blobs on the local disk, {} keep-alive connections from 1 generator thread, node --worker-threads {}, best of {} rounds, 4 KiB GETs {} passes, {} CPUs",
         o.store, o.connections, o.node_threads, o.rounds, o.get_passes, cpus
     );
+    if o.control {
+        println!("--control: BOTH nodes run without auth; the \"auth on\" columns are a second auth-off node (the bench's own noise and bias)");
+    }
     println!();
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
