@@ -18,10 +18,11 @@
 //! the check word catches it, and a torn read is treated as "cannot use the cache".
 //!
 //! # The protocol
-//! * A revocation **announces** itself before its transaction: `epoch + 1`, `writers + 1` and
-//!   `lease_until = max(lease_until, now + LEASE)`. It must then commit before its lease ends
-//!   ([`Announced::still_leased`] is checked just before the commit; a late one rolls back).
-//!   After the commit it **publishes**: `epoch + 1`, `writers - 1`.
+//! * A revocation **announces** itself once it holds SQLite's write lock, before its insert:
+//!   `epoch + 1`, `writers + 1` and `lease_until = max(lease_until, now + LEASE)`. It must
+//!   then commit before its lease ends ([`Announced::still_leased`] is checked just before the
+//!   commit; a late one rolls back). After the commit it **publishes**: `epoch + 1`,
+//!   `writers - 1`.
 //! * A reader may use a remembered answer only if it was stored at the current epoch, and may
 //!   store one only if the epoch was the same, and no writer was pending, both before and after
 //!   its query.
@@ -43,9 +44,9 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
 
-/// How long a revocation may take from its announcement to its commit, milliseconds. Longer
-/// than the store's busy timeout (10 s by default), so a writer waiting for SQLite's lock
-/// normally still commits in time; readers do not remember answers while a lease runs.
+/// How long a revocation may take from its announcement to its commit, milliseconds: the
+/// insert and the commit's `fsync` (the wait for SQLite's write lock comes before the
+/// announcement). Readers do not remember answers while a lease runs with a writer pending.
 pub(crate) const LEASE_MS: u64 = 15_000;
 
 /// What a writer leaves between its last lease check and its commit (the commit's own fsync).

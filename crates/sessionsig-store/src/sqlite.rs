@@ -172,14 +172,16 @@ impl Sqlite {
         auth_sig: Option<&str>,
         keep_until: Option<i64>,
     ) -> Result<(RevocationRow, bool)> {
-        // Announced before the transaction, published after it (see `revocation_epoch.rs`).
-        let announced = match &self.not_revoked {
-            Some(c) => Some(c.epoch().announce().map_err(|e| {
-                Error::Store(format!("sqlite: cannot announce the revocation: {e}"))
-            })?),
-            None => None,
-        };
+        // Announced once this process holds SQLite's write lock (so the lease covers only the
+        // insert and the commit, never the wait for the lock), published after the commit
+        // (see `revocation_epoch.rs`).
+        let mut announced = None;
         let out = self.write(|tx| {
+            if let Some(c) = &self.not_revoked {
+                announced = Some(c.epoch().announce().map_err(|e| {
+                    Error::Store(format!("sqlite: cannot announce the revocation: {e}"))
+                })?);
+            }
             let _flag = AnnouncedFlag::set(&self.announced);
             let inserted = tx
                 .prepare_cached(
