@@ -13,7 +13,9 @@
 //! # The file
 //! `<database>-revocation-epoch` beside the database, 32 bytes: `epoch`, `writers`,
 //! `lease_until` (milliseconds of the host's monotonic clock) and a check word over the three,
-//! all little-endian. Writers change it under an exclusive `flock` (read, modify, write back);
+//! all little-endian. Writers change it under an exclusive `flock` (read, modify, write back;
+//! within one process also under a mutex, since `flock` does not exclude threads that share one
+//! open file);
 //! readers read it with one `pread` and no lock, so a read that raced a write can be torn —
 //! the check word catches it, and a torn read is treated as "cannot use the cache".
 //!
@@ -130,6 +132,9 @@ impl Record {
 pub(crate) struct SharedEpoch {
     file: File,
     clock: HostClock,
+    /// `flock` excludes other open files of the epoch (other processes, other stores), not
+    /// other threads using this same open file: they take this lock first.
+    local: std::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for SharedEpoch {
@@ -150,7 +155,11 @@ impl SharedEpoch {
             .create(true)
             .truncate(false)
             .open(Path::new(&name))?;
-        let epoch = SharedEpoch { file, clock };
+        let epoch = SharedEpoch {
+            file,
+            clock,
+            local: std::sync::Mutex::new(()),
+        };
         epoch.update(|r, now| {
             if r.lease_until > now.saturating_add(LEASE_MS) {
                 r.lease_until = 0;
@@ -170,6 +179,8 @@ impl SharedEpoch {
     /// starts again from a random epoch, so it cannot count up to an epoch at which some
     /// process remembered an answer before the damage.
     fn update(&self, f: impl FnOnce(&mut Record, u64)) -> io::Result<Record> {
+        // A panic elsewhere while holding it leaves nothing half-done here: take it anyway.
+        let _local = self.local.lock().unwrap_or_else(|p| p.into_inner());
         self.file.lock()?;
         let result = (|| {
             let mut b = [0u8; LEN];
@@ -307,6 +318,32 @@ mod tests {
         );
         w.publish().unwrap();
         assert_eq!(b.stable(), Some(e0 + 2));
+    }
+
+    #[test]
+    fn threads_sharing_one_open_file_lose_no_update() {
+        // A publish runs outside the store's writer lock, so it can meet the next revocation's
+        // announcement on the same open file: every bump must count.
+        let dir = tempfile::tempdir().unwrap();
+        let (c, _) = clock();
+        let a = Arc::new(SharedEpoch::open(&dir.path().join("db"), c).unwrap());
+        let e0 = a.stable().unwrap();
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let a = a.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..200 {
+                        a.announce().unwrap().publish().unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let r = a.read().unwrap();
+        assert_eq!(r.writers, 0, "no writer left counted");
+        assert_eq!(r.epoch, e0.wrapping_add(2 * 4 * 200), "every bump counted");
     }
 
     #[test]
