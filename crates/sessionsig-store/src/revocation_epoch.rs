@@ -38,7 +38,12 @@
 //! so a lease further in the future than one `LEASE` is from an earlier boot and is cleared when
 //! a store opens the file.
 //!
-//! Like SQLite's own WAL index (`-shm`), this only works for processes on one host.
+//! Like SQLite's own WAL index (`-shm`), this only works for processes on one host, and, like
+//! the `-wal` and `-shm` files, the epoch file must not be deleted while nodes have the database
+//! open (a node would keep bumping the deleted file that the others no longer read).
+//!
+//! Faults it does not cover, each needing two at once: a writer whose commit takes longer than
+//! its 5 s margin *and* dies before publishing; a host whose monotonic clock jumps.
 
 use std::fs::{File, OpenOptions};
 use std::io;
