@@ -21,7 +21,7 @@ pub(crate) struct NotRevoked {
 }
 
 /// A query to make, and whether its answer may be remembered.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub(crate) struct Ticket(Option<u64>);
 
 impl NotRevoked {
@@ -53,13 +53,5 @@ impl NotRevoked {
                 self.answers.insert(items.to_vec(), before);
             }
         }
-    }
-}
-
-impl std::fmt::Debug for NotRevoked {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NotRevoked")
-            .field("remembered", &self.answers.len())
-            .finish_non_exhaustive()
     }
 }

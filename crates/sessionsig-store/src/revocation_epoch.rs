@@ -142,12 +142,6 @@ pub(crate) struct SharedEpoch {
     local: std::sync::Mutex<()>,
 }
 
-impl std::fmt::Debug for SharedEpoch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SharedEpoch").finish_non_exhaustive()
-    }
-}
-
 impl SharedEpoch {
     /// Open (creating if missing) the epoch file of the database at `db`, clearing a lease
     /// left by an earlier boot.

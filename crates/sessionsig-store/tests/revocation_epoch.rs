@@ -31,16 +31,14 @@ fn a_remembered_answer_never_outlives_a_revocation_made_elsewhere() {
         }
         let done = Arc::new(AtomicBool::new(false));
         let stale = Arc::new(AtomicUsize::new(0));
-        let checks = Arc::new(AtomicUsize::new(0));
         let start = Arc::new(Barrier::new(3));
         let threads: Vec<_> = (0..2)
             .map(|_| {
-                let (reader, chain, done, stale, checks, start) = (
+                let (reader, chain, done, stale, start) = (
                     reader.clone(),
                     chain.clone(),
                     done.clone(),
                     stale.clone(),
-                    checks.clone(),
                     start.clone(),
                 );
                 std::thread::spawn(move || {
@@ -49,7 +47,6 @@ fn a_remembered_answer_never_outlives_a_revocation_made_elsewhere() {
                         // A check that began after the revocation returned must see it.
                         let after = done.load(Ordering::SeqCst);
                         let answer = reader.first_revoked(&chain).unwrap();
-                        checks.fetch_add(1, Ordering::Relaxed);
                         if after {
                             if answer.is_none() {
                                 stale.fetch_add(1, Ordering::SeqCst);
@@ -72,7 +69,6 @@ fn a_remembered_answer_never_outlives_a_revocation_made_elsewhere() {
             0,
             "round {round}: a stale answer"
         );
-        assert!(checks.load(Ordering::Relaxed) >= 2);
         assert_eq!(
             reader.first_revoked(&chain).unwrap(),
             Some((target(round), ALICE))
