@@ -5,6 +5,7 @@
 //! verify_ratios gen-warm N NODE > warm.jsonl   N SessionSigs of ONE session (one AuthSig)
 //! verify_ratios gen-cold N NODE > cold.jsonl   N SessionSigs of N fresh wallets and keys
 //! verify_ratios floor N                        CPU µs per op: ed25519 verify_strict, recovery
+//! verify_ratios cpu RUNS OUT -- CMD ARGS...      CPU µs per run of CMD (stdout to OUT)
 //! ```
 //!
 //! The floor is the primitives the core uses: ed25519-dalek's `VerifyingKey::verify_strict`
@@ -13,6 +14,11 @@
 //! `CLOCK_THREAD_CPUTIME_ID`), so load from other processes on a shared machine inflates it
 //! little, and the same way as the `verify` process it is compared with.
 //! Everything is deterministic (fixed keys and times), so runs are comparable.
+//!
+//! `cpu` is how the script measures a whole process: user + sys CPU of each child, from
+//! `getrusage(RUSAGE_CHILDREN)` around its `wait`, in microseconds. (Until 2026-12-04 the
+//! script used bash's `time`, which prints milliseconds and charges the child with bash's own
+//! work between `fork` and `exec`; too coarse for a one-line run of about 2 ms.)
 
 use sessionsig::auth_sig::{AuthSig, SiweRecapParams};
 use sessionsig::lit::{LitAbility, LitResource, ResourceAbilityRequest};
@@ -41,7 +47,14 @@ fn main() -> ExitCode {
         ["gen-warm", n, node] => count(n).and_then(|n| gen_warm(n, node)),
         ["gen-cold", n, node] => count(n).and_then(|n| gen_cold(n, node)),
         ["floor", n] => count(n).and_then(floor),
-        _ => Err("usage: verify_ratios gen-warm N NODE | gen-cold N NODE | floor N".into()),
+        ["cpu", runs, out, "--", cmd, cmd_args @ ..] => {
+            count(runs).and_then(|runs| cpu(runs, out, cmd, cmd_args))
+        }
+        _ => Err(
+            "usage: verify_ratios gen-warm N NODE | gen-cold N NODE | floor N \
+             | cpu RUNS OUT -- CMD ARGS..."
+                .into(),
+        ),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,
@@ -241,6 +254,44 @@ fn floor(n: usize) -> Res<()> {
     }
     let m: Vec<f64> = m.into_iter().map(median).collect();
     println!("{:.3} {:.3} {:.3} {:.3}", m[0], m[1], m[2], m[3]);
+    Ok(())
+}
+
+/// The CPU (user + sys) this process's waited-for children have used so far, in µs.
+fn children_cpu_us() -> Res<f64> {
+    let mut u = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: `getrusage` fills the `rusage` it is given (zeroed, so initialised either way)
+    // and touches nothing else.
+    let r = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, u.as_mut_ptr()) };
+    if r != 0 {
+        return Err(format!("getrusage: {}", std::io::Error::last_os_error()));
+    }
+    // SAFETY: zero-initialised above and filled by a successful `getrusage`.
+    let u = unsafe { u.assume_init() };
+    let us = |t: libc::timeval| t.tv_sec as f64 * 1e6 + t.tv_usec as f64;
+    Ok(us(u.ru_utime) + us(u.ru_stime))
+}
+
+/// Print the mean CPU µs (user + sys) of `runs` runs of `cmd args`, each a new process with
+/// stdin from `/dev/null` and stdout to `out` (left holding the last run's output); stderr is
+/// inherited. Any run failing fails the whole measurement.
+fn cpu(runs: usize, out: &str, cmd: &str, args: &[&str]) -> Res<()> {
+    let mut total = 0.0;
+    for _ in 0..runs.max(1) {
+        let file = std::fs::File::create(out).map_err(|e| format!("{out}: {e}"))?;
+        let before = children_cpu_us()?;
+        let status = std::process::Command::new(cmd)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(file)
+            .status()
+            .map_err(|e| format!("{cmd}: {e}"))?;
+        total += children_cpu_us()? - before;
+        if !status.success() {
+            return Err(format!("{cmd} failed: {status}"));
+        }
+    }
+    println!("{:.1}", total / runs.max(1) as f64);
     Ok(())
 }
 
