@@ -17,8 +17,13 @@
 //! charges — as for a new one. A SessionSig differing in any byte is another key. Off by
 //! default: a verifier that sees each SessionSig once (the CLI over JSON Lines) would only pay
 //! the hash and the insertion.
+//!
+//! Optionally ([`AuthSigCache::admit_on_second_sighting`]) AuthSigs and session keys are kept
+//! only from their second sighting on ([`super::admission`]): for a verifier that meets most of
+//! them once, which would otherwise allocate and fault in an entry per line that nobody reads.
 
 use super::super::auth_sig::VerifiedAuthSig;
+use super::admission::Doorkeeper;
 use crate::error::Result;
 use crate::session::{SessionPublicKey, SessionSig, SessionSigMessage};
 use sha2::{Digest, Sha256};
@@ -46,6 +51,22 @@ impl AuthSigKey {
     pub(crate) fn of(sig: &str, message: &str) -> Self {
         AuthSigKey(key(sig, message))
     }
+
+    /// 64 bits of the key for the doorkeeper (a SHA-256 output: any 8 bytes will do).
+    fn fingerprint(&self) -> u64 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&self.0[..8]);
+        u64::from_le_bytes(b)
+    }
+}
+
+/// The doorkeeper's fingerprint of a session key's hex: its first 16 digits (the point's
+/// encoding, as uniform as the key; anything else, refused by the parse, gives 0), set apart
+/// from AuthSig fingerprints by a constant. A key chosen to share a bit with another is only
+/// cached on its first sighting, as without a doorkeeper.
+fn key_fingerprint(hex: &str) -> u64 {
+    let head = hex.get(..16).and_then(|h| u64::from_str_radix(h, 16).ok());
+    head.unwrap_or(0) ^ 0x5e55_1075_e55e_1075
 }
 
 /// The key of (`sig`, `message`).
@@ -103,6 +124,8 @@ pub struct AuthSigCache {
     auth_sigs: quick_cache::sync::Cache<Key, Arc<Entry>>,
     keys: quick_cache::sync::Cache<String, SessionPublicKey>,
     session_sigs: Option<quick_cache::sync::Cache<Key, Arc<SeenSessionSig>>>,
+    /// When set, AuthSigs and session keys are cached from their second sighting on.
+    doorkeeper: Option<Doorkeeper>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -114,6 +137,7 @@ impl std::fmt::Debug for AuthSigCache {
             .field("hits", &self.hits())
             .field("misses", &self.misses())
             .field("session_sigs", &self.session_sigs_len())
+            .field("second_sighting", &self.doorkeeper.is_some())
             .finish()
     }
 }
@@ -126,6 +150,7 @@ impl AuthSigCache {
             auth_sigs: quick_cache::sync::Cache::new(capacity),
             keys: quick_cache::sync::Cache::new(capacity),
             session_sigs: None,
+            doorkeeper: None,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -137,6 +162,21 @@ impl AuthSigCache {
     pub fn with_session_sigs(mut self, capacity: usize) -> Self {
         self.session_sigs = (capacity > 0).then(|| quick_cache::sync::Cache::new(capacity));
         self
+    }
+
+    /// Cache an AuthSig (and a session key) only when it is seen a second time (see the
+    /// [module](self) documentation): for a verifier that meets most AuthSigs once. One that
+    /// meets each many times pays one more verification per AuthSig, on its second sighting.
+    pub fn admit_on_second_sighting(mut self) -> Self {
+        self.doorkeeper = Some(Doorkeeper::new());
+        self
+    }
+
+    /// Whether an entry of this fingerprint is cached now (always, without a doorkeeper).
+    fn admits(&self, fingerprint: u64) -> bool {
+        self.doorkeeper
+            .as_ref()
+            .is_none_or(|d| d.seen_before(fingerprint))
     }
 
     /// How many SessionSigs whose signature verified are remembered.
@@ -265,13 +305,15 @@ impl AuthSigCache {
         now: OffsetDateTime,
     ) -> Arc<VerifiedAuthSig> {
         let verified = Arc::new(verified);
-        self.auth_sigs.insert(
-            key.0,
-            Arc::new(Entry {
-                verified: verified.clone(),
-                verified_at: now,
-            }),
-        );
+        if self.admits(key.fingerprint()) {
+            self.auth_sigs.insert(
+                key.0,
+                Arc::new(Entry {
+                    verified: verified.clone(),
+                    verified_at: now,
+                }),
+            );
+        }
         verified
     }
 
@@ -281,7 +323,9 @@ impl AuthSigCache {
             return Ok(k);
         }
         let k = SessionPublicKey::parse_hex(hex)?;
-        self.keys.insert(hex.to_owned(), k);
+        if self.admits(key_fingerprint(hex)) {
+            self.keys.insert(hex.to_owned(), k);
+        }
         Ok(k)
     }
 
@@ -291,6 +335,9 @@ impl AuthSigCache {
         self.keys.clear();
         if let Some(c) = &self.session_sigs {
             c.clear();
+        }
+        if let Some(d) = &self.doorkeeper {
+            d.reset();
         }
     }
 
@@ -369,6 +416,34 @@ mod tests {
         let late = now() + Duration::hours(1) + skew;
         assert!(cache.get(&a.sig, &a.signed_message, late, skew).is_none());
         assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn with_a_doorkeeper_entries_are_kept_from_their_second_sighting() {
+        let (a, v) = verified();
+        let (_, v2) = verified();
+        let cache = AuthSigCache::new(16).admit_on_second_sighting();
+        let skew = Duration::seconds(60);
+        cache.insert(&a.sig, &a.signed_message, v, now());
+        assert!(cache.get(&a.sig, &a.signed_message, now(), skew).is_none());
+        assert!(cache.is_empty());
+        cache.insert(&a.sig, &a.signed_message, v2, now());
+        assert!(cache.get(&a.sig, &a.signed_message, now(), skew).is_some());
+        // Session keys likewise: decoded both times, kept the second.
+        let hex = "4c58e720a903580a39b289b1fffffd7108c5d65509d7da3c255375c968f17da5";
+        assert_eq!(cache.session_key(hex).unwrap().to_hex(), hex);
+        assert!(cache.keys.get(hex).is_none());
+        assert_eq!(cache.session_key(hex).unwrap().to_hex(), hex);
+        assert!(cache.keys.get(hex).is_some());
+        // A bad key is refused whatever the doorkeeper says, and never kept.
+        for _ in 0..2 {
+            assert!(cache.session_key("zz").is_err());
+        }
+        assert_eq!(cache.keys.len(), 1);
+        // Without a doorkeeper, the first sighting is kept.
+        let plain = AuthSigCache::new(16);
+        plain.session_key(hex).unwrap();
+        assert!(plain.keys.get(hex).is_some());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! to verify. Checks run in the order of SPEC §8 and stop at the first failure, each failure
 //! with its own [`Error::code`](crate::Error::code).
 
+mod admission;
 mod cache;
 mod carried;
 mod caveats;

@@ -134,11 +134,23 @@ impl RevocationStore for MemoryRevocationStore {
     }
 
     fn is_revoked(&self, target: &RevocationTarget, issuer: Address) -> Result<bool> {
-        Ok(self
+        Ok(self.first_revoked(&[(target.clone(), issuer)])?.is_some())
+    }
+
+    /// One lock for the whole chain, and nothing hashed or cloned while nothing is revoked
+    /// (a verifier of its own, as the CLI's, never holds a revocation).
+    fn first_revoked(
+        &self,
+        items: &[(RevocationTarget, Address)],
+    ) -> Result<Option<(RevocationTarget, Address)>> {
+        let revoked = self
             .revoked
             .lock()
-            .map_err(|_| Error::Store("revocation store lock poisoned".into()))?
-            .contains(&(target.clone(), issuer)))
+            .map_err(|_| Error::Store("revocation store lock poisoned".into()))?;
+        if revoked.is_empty() {
+            return Ok(None);
+        }
+        Ok(items.iter().find(|item| revoked.contains(*item)).cloned())
     }
 
     fn answers_locally(&self) -> bool {
