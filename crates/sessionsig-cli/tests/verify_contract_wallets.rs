@@ -34,6 +34,12 @@ fn chain() -> (Server, Address, Key, Key) {
 
 /// One SessionSig (JSON) for `NODE` whose session AuthSig the wallet "signed" with `signer`.
 fn session_sig(wallet: Address, signer: &Key) -> String {
+    session_lines(wallet, signer, 1)
+}
+
+/// `n` SessionSigs (JSON Lines) of ONE session: one key, one AuthSig the wallet "signed" with
+/// `signer`, issued a second apart.
+fn session_lines(wallet: Address, signer: &Key, n: i64) -> String {
     let key = SessionKeyPair::generate();
     let mut grants = Capability::new();
     grants
@@ -64,19 +70,22 @@ fn session_sig(wallet: Address, signer: &Key) -> String {
         LitAbility::PkpSigning,
     )
     .expect("request")];
-    let sigs = key
-        .sign_session_sigs(
-            &SessionSigParams {
-                requests: &reqs,
-                capabilities: std::slice::from_ref(&auth_sig),
-                issued_at: at() - Duration::minutes(1),
-                expiration: at() + Duration::minutes(10),
-                format: WireFormat::V7,
-            },
-            &[NODE],
-        )
-        .expect("SessionSigs");
-    serde_json::to_string(sigs.get(NODE).expect("entry")).expect("json")
+    let line = |i: i64| {
+        let sigs = key
+            .sign_session_sigs(
+                &SessionSigParams {
+                    requests: &reqs,
+                    capabilities: std::slice::from_ref(&auth_sig),
+                    issued_at: at() - Duration::minutes(1) + Duration::seconds(i),
+                    expiration: at() + Duration::minutes(10),
+                    format: WireFormat::V7,
+                },
+                &[NODE],
+            )
+            .expect("SessionSigs");
+        serde_json::to_string(sigs.get(NODE).expect("entry")).expect("json")
+    };
+    (0..n).map(line).collect::<Vec<_>>().join("\n")
 }
 
 /// [`session_sig`] written to `dir/name`.
@@ -171,4 +180,27 @@ fn an_unreachable_endpoint_is_unavailable_and_its_credentials_are_never_printed(
             assert!(!err.contains(secret), "{secret} printed: {err}");
         }
     }
+}
+
+#[test]
+fn one_contract_wallet_session_asks_its_chain_once_however_many_lines() {
+    // `verify` caches most AuthSigs only from their second sighting on; a contract wallet's
+    // answer is kept at once, so a second line never asks the chain again.
+    let (server, wallet, owner, _) = chain();
+    let dir = tempfile::tempdir().expect("dir");
+    let flag = format!("{CHAIN_ID}={}", server.url);
+    let asked_for = |name: &str, n: i64| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, session_lines(wallet, &owner, n)).expect("write");
+        let before = server.methods().len();
+        let o = verify(&path, &["--eth-rpc", &flag]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let out = lines(&o);
+        assert_eq!(out.len() as i64, n);
+        assert!(out.iter().all(|l| l["valid"] == true), "{out:?}");
+        server.methods().len() - before
+    };
+    let one = asked_for("one.jsonl", 1);
+    assert!(one > 0, "the chain was asked");
+    assert_eq!(asked_for("three.jsonl", 3), one);
 }

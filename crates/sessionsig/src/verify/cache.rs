@@ -21,8 +21,10 @@
 //! Optionally ([`AuthSigCache::admit_on_second_sighting`]) AuthSigs and session keys are kept
 //! only from their second sighting on ([`super::admission`]): for a verifier that meets most of
 //! them once, which would otherwise allocate and fault in an entry per line that nobody reads.
+//! A contract wallet's AuthSig is still kept on its first sighting (checking it again would ask
+//! its chain again).
 
-use super::super::auth_sig::VerifiedAuthSig;
+use super::super::auth_sig::{SignatureCheck, VerifiedAuthSig};
 use super::admission::Doorkeeper;
 use crate::error::Result;
 use crate::session::{SessionPublicKey, SessionSig, SessionSigMessage};
@@ -166,7 +168,8 @@ impl AuthSigCache {
 
     /// Cache an AuthSig (and a session key) only when it is seen a second time (see the
     /// [module](self) documentation): for a verifier that meets most AuthSigs once. One that
-    /// meets each many times pays one more verification per AuthSig, on its second sighting.
+    /// meets each many times pays one more verification per AuthSig, on its second sighting —
+    /// except for contract wallets, whose answers are kept at once.
     pub fn admit_on_second_sighting(mut self) -> Self {
         self.doorkeeper = Some(Doorkeeper::new());
         self
@@ -305,7 +308,10 @@ impl AuthSigCache {
         now: OffsetDateTime,
     ) -> Arc<VerifiedAuthSig> {
         let verified = Arc::new(verified);
-        if self.admits(key.fingerprint()) {
+        // A contract wallet's answer is kept at once: asking its chain again is a network
+        // round trip, not a signature check.
+        let costly = verified.check == SignatureCheck::ContractWallet;
+        if costly || self.admits(key.fingerprint()) {
             self.auth_sigs.insert(
                 key.0,
                 Arc::new(Entry {
