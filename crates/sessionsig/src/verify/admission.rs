@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 const BITS: usize = 1 << 17;
 
 /// New marks after which the set is cleared: at most 1/8 of the bits are then set, so a
-/// fingerprint never seen before finds its bit set (and is admitted at once) less than 12 %
-/// of the time just before a reset, and about 6 % on average.
+/// fingerprint never seen before finds its bit set (and is admitted at once) at most one time
+/// in eight just before a reset, and about one in sixteen on average.
 pub(crate) const RESET_AFTER: usize = BITS / 8;
 
 /// The doorkeeper. Shared by every thread of a verifier; a race between two marks can only
