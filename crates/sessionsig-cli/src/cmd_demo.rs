@@ -75,6 +75,18 @@ impl WalletProvider for Counted {
     }
 }
 
+/// A duration as a person reads it: milliseconds below a second (the whole story takes about
+/// 50 ms here, which `{:.1} s` printed as "0.0 s"), seconds with one decimal above.
+fn spoken(d: std::time::Duration) -> String {
+    if d < std::time::Duration::from_millis(1) {
+        "under 1 ms".to_owned()
+    } else if d < std::time::Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
 /// A development wallet, with its key (to print for `--keep`), and its counter.
 fn dev_wallet() -> CliResult<(Arc<Counted>, String)> {
     let mut b = [0u8; 32];
@@ -263,7 +275,7 @@ async fn demo(a: Args) -> CliResult<ExitCode> {
             return Ok(ExitCode::from(EXIT_INVALID));
         }
     };
-    eprintln!("ready in {:.1} s", t.elapsed().as_secs_f64());
+    eprintln!("ready in {}", spoken(t.elapsed()));
     let (alice, alice_key) = dev_wallet()?;
     let (bob, _bob_key) = dev_wallet()?;
     for u in &nodes.urls {
@@ -351,10 +363,7 @@ async fn demo(a: Args) -> CliResult<ExitCode> {
             } else {
                 started.elapsed()
             };
-            println!(
-                "\nAll 6 steps behaved as expected in {:.1} s.",
-                total.as_secs_f64()
-            );
+            println!("\nAll 6 steps behaved as expected in {}.", spoken(total));
             Ok(ExitCode::SUCCESS)
         }
         Some(n) => {
@@ -695,4 +704,19 @@ fn keep(s: &Story, dir: &Path, alice_key: &str) -> CliResult<()> {
     );
     println!("  sessionsig backpack status");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spoken;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_are_spoken_in_the_unit_a_person_reads() {
+        assert_eq!(spoken(Duration::from_micros(400)), "under 1 ms");
+        assert_eq!(spoken(Duration::from_millis(48)), "48 ms");
+        assert_eq!(spoken(Duration::from_millis(999)), "999 ms");
+        assert_eq!(spoken(Duration::from_millis(1_000)), "1.0 s");
+        assert_eq!(spoken(Duration::from_millis(12_340)), "12.3 s");
+    }
 }
