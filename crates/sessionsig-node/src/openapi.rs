@@ -578,7 +578,9 @@ mod ops {
         get, path = "/v1/revocations/{id}", tag = "revocations",
         description = "Who revoked `id`, and on whose grants each revocation takes effect.",
         params(
-            ("id" = String, Path, description = "`session-key:<64 hex>` or `auth-sig:0x<64 hex>`"),
+            ("id" = String, Path,
+                pattern = "^(session-key:[0-9a-f]{64}|auth-sig:0x[0-9a-fA-F]{64})$",
+                description = "`session-key:<64 lowercase hex>` (an ed25519 point) or `auth-sig:0x<64 hex>`"),
             ("grantedBy" = Option<String>, Query,
                 description = "The wallet that granted the target: the answer says whether its grant is revoked (200 either way)"),
         ),

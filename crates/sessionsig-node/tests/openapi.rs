@@ -399,3 +399,62 @@ async fn real_answers_decode_into_the_documented_types() {
     let _ = stop.send(());
     task.await.expect("node stops");
 }
+
+/// The `pattern` of path parameter `name` of `method template` in `doc`.
+fn path_pattern(doc: &Value, method: &str, template: &str, name: &str) -> regex::Regex {
+    let params = doc["paths"][template][method]["parameters"]
+        .as_array()
+        .expect("parameters");
+    let p = params
+        .iter()
+        .find(|p| p["in"] == "path" && p["name"] == name)
+        .expect("the parameter");
+    regex::Regex::new(p["schema"]["pattern"].as_str().expect("a pattern")).expect("a regex")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_id_is_accepted_exactly_when_it_matches_its_documented_pattern() {
+    let (url, stop, task, _dir) = sqlite_node().await;
+    let c = client();
+    let doc = fetch_document(&c, &url).await;
+    let id = path_pattern(&doc, "get", "/v1/revocations/{id}", "id");
+    let status = |id: String| {
+        let c = c.clone();
+        let url = url.clone();
+        async move {
+            let r = c
+                .get(format!("{url}/v1/revocations/{id}"))
+                .send()
+                .await
+                .expect("send");
+            r.status().as_u16()
+        }
+    };
+    // The ids the node writes match the pattern, and are looked up (nobody revoked them).
+    let key = sessionsig::session::SessionKeyPair::generate();
+    let good = [
+        RevocationTarget::SessionKey(key.public_key().to_hex()).id(),
+        RevocationTarget::AuthSig(alloy_primitives::B256::repeat_byte(0xab)).id(),
+        format!("auth-sig:0x{}", "AB".repeat(32)),
+    ];
+    for g in good {
+        assert!(id.is_match(&g), "{g}");
+        assert_eq!(status(g.clone()).await, 404, "{g}");
+    }
+    // Outside the pattern: refused as a bad request, never looked up.
+    let hex = "ab".repeat(32);
+    let bad = [
+        format!("session-key:{}", hex.to_uppercase()),
+        format!("session-key:0x{hex}"),
+        format!("auth-sig:{hex}"),
+        format!("auth-sig:0X{hex}"),
+        "auth-sig:0x12".to_owned(),
+        format!("sessionkey:{hex}"),
+    ];
+    for b in bad {
+        assert!(!id.is_match(&b), "{b}");
+        assert_eq!(status(b.clone()).await, 400, "{b}");
+    }
+    let _ = stop.send(());
+    task.await.expect("node task");
+}
