@@ -17,9 +17,10 @@ use sessionsig::time::{to_iso_string, OffsetDateTime};
 use sessionsig::verify::{GrantSource, VerifiedSession};
 use time::UtcOffset;
 
-/// Writes result lines. It remembers the last address it spelled: the EIP-55 checksum costs
-/// a Keccak hash, and a stream of one session's SessionSigs names the same owner on every
-/// line (twice: as owner and as the grant's root).
+/// Writes result lines. The owner's EIP-55 spelling comes with the session (its SIWE text
+/// wrote it); any other address (a delegation's root, a delegator) costs a Keccak hash to
+/// spell, so the last one spelled is remembered: a stream of one session's SessionSigs names
+/// the same ones on every line.
 #[derive(Default)]
 pub struct ResultWriter {
     /// The last address written and its checksummed spelling.
@@ -35,7 +36,15 @@ impl ResultWriter {
         s: &VerifiedSession,
         map_key: Option<&str>,
     ) -> serde_json::Result<()> {
-        write_valid(out, s, map_key, &mut |out, a| self.address(out, a))
+        write_valid(out, s, map_key, &mut |out, a| match a == s.owner() {
+            // The owner's spelling came with the session (from its SIWE text): no hash.
+            true => {
+                out.push(b'"');
+                out.extend_from_slice(s.owner_checksummed().as_bytes());
+                out.push(b'"');
+            }
+            false => self.address(out, a),
+        })
     }
 
     /// `"0x…"` in EIP-55 spelling, as `Address::to_checksum(None)`.

@@ -326,6 +326,18 @@ fn bob_uses_alices_pkp_exactly_as_granted() {
         .find(|g| g.ability() == LitAbility::LitActionExecution)
         .unwrap();
     assert_eq!(a.granted_by(), bob.address(), "Bob's own Lit Action is his");
+    // The owner's spelling comes from his SIWE text; Alice's (a root, not the owner) is hashed.
+    assert_eq!(ok.owner_checksummed(), bob.address().to_checksum(None));
+    let json = ok.to_json();
+    assert_eq!(json["owner"], bob.address().to_checksum(None));
+    let roots: Vec<&str> = json["capabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["grantedBy"].as_str().unwrap())
+        .collect();
+    assert!(roots.contains(&alice.address().to_checksum(None).as_str()));
+    assert!(roots.contains(&bob.address().to_checksum(None).as_str()));
 
     // Alice's other PKP was never delegated.
     let other = Request::operation(

@@ -87,12 +87,22 @@ pub struct VerifiedAuthSig {
     /// The EIP-191 digest of the signed message (see [`AuthSig::hash`]): the identity
     /// revocations and use counters name.
     pub(crate) hash: B256,
+    /// The signer in EIP-55 spelling, as the SIWE text wrote it (the parser accepts only that
+    /// spelling), so a result naming the signer needs no second Keccak hash of the address.
+    pub(crate) address_eip55: [u8; 42],
 }
 
 impl VerifiedAuthSig {
     /// The signer (the SIWE address).
     pub fn address(&self) -> Address {
         self.address
+    }
+
+    /// The signer in EIP-55 checksum spelling (`Address::to_checksum(None)`), kept from the
+    /// SIWE text rather than hashed again.
+    pub fn address_checksummed(&self) -> &str {
+        // Built only from a checked SIWE line or from `to_checksum_buffer`: ASCII.
+        std::str::from_utf8(&self.address_eip55).unwrap_or_default()
     }
 
     /// The parsed SIWE message.
@@ -233,6 +243,7 @@ impl AuthSig {
             check_statement(siwe.statement.as_deref(), cap)?;
         }
         Ok(VerifiedAuthSig {
+            address_eip55: eip55_spelling(&self.signed_message, siwe.address),
             address: siwe.address,
             capability,
             role,
@@ -240,6 +251,36 @@ impl AuthSig {
             hash: digest,
             siwe,
         })
+    }
+}
+
+/// `address` in EIP-55 spelling: the SIWE text's own address line (its second line) when it
+/// is that address, otherwise computed. `siwe_text` must be a text the SIWE parser accepted
+/// (as `verify_timeless` requires): the parser takes an address line only in exactly its
+/// EIP-55 spelling, so the line is that spelling without a second Keccak hash (checked in
+/// debug builds).
+fn eip55_spelling(siwe_text: &str, address: Address) -> [u8; 42] {
+    let written = siwe_text
+        .split('\n')
+        .nth(1)
+        .map(str::as_bytes)
+        .filter(|line| line.len() == 42 && line.starts_with(b"0x"));
+    let mut decoded = [0u8; 20];
+    match written {
+        Some(line)
+            if alloy_primitives::hex::decode_to_slice(&line[2..], &mut decoded).is_ok()
+                && decoded == address.0 .0 =>
+        {
+            let mut out = [0u8; 42];
+            out.copy_from_slice(line);
+            debug_assert_eq!(&out, address.to_checksum_buffer(None).as_str().as_bytes());
+            out
+        }
+        _ => {
+            let mut out = [0u8; 42];
+            out.copy_from_slice(address.to_checksum_buffer(None).as_str().as_bytes());
+            out
+        }
     }
 }
 
@@ -252,5 +293,29 @@ fn role_of(uri: &str) -> AuthSigRole {
         AuthSigRole::Revocation(target.to_owned())
     } else {
         AuthSigRole::Other(uri.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::eip55_spelling;
+    use alloy_primitives::Address;
+
+    /// The spelling is the SIWE line's when that line is this address, and computed otherwise,
+    /// so it always equals `to_checksum`.
+    #[test]
+    fn the_eip55_spelling_is_the_siwe_line_or_computed() {
+        let a: Address = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+            .parse()
+            .unwrap();
+        let want = a.to_checksum(None);
+        let text = format!(
+            "example.com wants you to sign in with your Ethereum account:\n{want}\n\nURI: x"
+        );
+        assert_eq!(eip55_spelling(&text, a), want.as_bytes());
+        // Another address on the line, or no such line: computed.
+        let other = format!("x:\n0x{}\n", "11".repeat(20));
+        assert_eq!(eip55_spelling(&other, a), want.as_bytes());
+        assert_eq!(eip55_spelling("no lines", a), want.as_bytes());
     }
 }

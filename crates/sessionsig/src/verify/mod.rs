@@ -801,7 +801,7 @@ impl<C: Clock> Verifier<C> {
             }
         }
         let session = VerifiedSession::new(
-            owner,
+            (owner, session_auth.address_eip55),
             key,
             msg.node_address.clone(),
             issued_at,

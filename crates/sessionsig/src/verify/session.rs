@@ -148,6 +148,8 @@ impl VerifiedDelegation {
 #[derive(Debug, Clone)]
 pub struct VerifiedSession {
     owner: Address,
+    /// `owner` in EIP-55 spelling, from the session AuthSig's SIWE text.
+    owner_eip55: [u8; 42],
     session_key: SessionPublicKey,
     node_address: String,
     issued_at: OffsetDateTime,
@@ -162,7 +164,7 @@ pub struct VerifiedSession {
 impl VerifiedSession {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
-        owner: Address,
+        owner: (Address, [u8; 42]),
         session_key: SessionPublicKey,
         node_address: String,
         issued_at: OffsetDateTime,
@@ -174,7 +176,8 @@ impl VerifiedSession {
         delegations: Vec<VerifiedDelegation>,
     ) -> Self {
         VerifiedSession {
-            owner,
+            owner: owner.0,
+            owner_eip55: owner.1,
             session_key,
             node_address,
             issued_at,
@@ -190,6 +193,12 @@ impl VerifiedSession {
     /// The wallet that owns the session (signed the session AuthSig).
     pub fn owner(&self) -> Address {
         self.owner
+    }
+    /// The owner in EIP-55 checksum spelling (`owner().to_checksum(None)`), as its SIWE
+    /// message wrote it: results name the owner without hashing its address again.
+    pub fn owner_checksummed(&self) -> &str {
+        // Copied from a checked SIWE line or from `to_checksum_buffer`: ASCII.
+        std::str::from_utf8(&self.owner_eip55).unwrap_or_default()
     }
     /// The session key that signed.
     pub fn session_key(&self) -> &SessionPublicKey {
@@ -228,6 +237,14 @@ impl VerifiedSession {
         &self.delegations
     }
 
+    /// `a` in EIP-55 spelling, without a hash when it is the owner.
+    fn checksummed(&self, a: Address) -> String {
+        match a == self.owner {
+            true => self.owner_checksummed().to_owned(),
+            false => a.to_checksum(None),
+        }
+    }
+
     /// A JSON summary: owner, session key, granted capabilities, expiration, delegations.
     pub fn to_json(&self) -> Value {
         let capabilities: Vec<Value> = self
@@ -240,7 +257,7 @@ impl VerifiedSession {
                     "grantedResource": g.granted_resource,
                     "grantedAbility": g.granted_ability,
                     "caveats": g.caveats,
-                    "grantedBy": g.granted_by.to_checksum(None),
+                    "grantedBy": self.checksummed(g.granted_by),
                     "via": match g.source {
                         GrantSource::SessionAuthSig { .. } => "session",
                         GrantSource::Delegation { .. } => "delegation",
@@ -264,7 +281,7 @@ impl VerifiedSession {
             })
             .collect();
         json!({
-            "owner": self.owner.to_checksum(None),
+            "owner": self.owner_checksummed(),
             "sessionKey": self.session_key.to_hex(),
             "nodeAddress": self.node_address,
             "issuedAt": to_iso_string(self.issued_at),
