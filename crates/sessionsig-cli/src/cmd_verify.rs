@@ -19,6 +19,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// What `sessionsig verify` does, in `--help`.
+pub const ABOUT: &str = "Verify SessionSigs (one, a map, or JSON Lines of either) for a node";
+
 /// Arguments of `verify`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
