@@ -301,8 +301,10 @@ mod tests {
     use super::eip55_spelling;
     use alloy_primitives::Address;
 
-    /// The spelling is the SIWE line's when that line is this address, and computed otherwise,
-    /// so it always equals `to_checksum`.
+    /// Whether it is copied from the SIWE line (this address, as the parser accepts it) or
+    /// computed (another address on the line, no such line), the spelling is `to_checksum`'s.
+    /// (Which of the two it took cannot be seen from outside: the copy is checked against the
+    /// computed spelling in debug builds, so every verifying test also checks the copy.)
     #[test]
     fn the_eip55_spelling_is_the_siwe_line_or_computed() {
         let a: Address = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
