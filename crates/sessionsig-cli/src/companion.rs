@@ -27,7 +27,8 @@ use std::process::{Command, ExitCode};
 pub const PROGRAM: &str = "sessionsig-full";
 
 /// Where the companion of the running program is: beside it (symbolic links resolved, so a
-/// link to `sessionsig` on the `PATH` finds the real directory).
+/// link to `sessionsig` on the `PATH` finds the real directory). Never looked up on the
+/// `PATH`: nothing earlier on it can stand in for the companion.
 pub fn path() -> Result<PathBuf, CliError> {
     let exe = std::env::current_exe().map_err(|e| CliError {
         code: "companion_missing",

@@ -85,11 +85,16 @@ fn session_sig() -> String {
     sigs.get(NODE).expect("entry").to_json()
 }
 
-/// `sessionsig` alone in a directory of its own (no companion beside it).
+/// `sessionsig` alone in a directory of its own (no companion beside it): a hard link, in a
+/// directory beside the built programs (so on their file system). A copy would be written
+/// through a file descriptor that a process forked meanwhile by another test thread can still
+/// hold open, and executing it could then fail with "Text file busy" (it did, 4 times in 20
+/// runs with the other core loaded); a link writes nothing.
 fn lean_alone() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("dir");
+    let built = Path::new(LEAN).parent().expect("the programs' directory");
+    let dir = tempfile::tempdir_in(built).expect("dir");
     let lean = dir.path().join("sessionsig");
-    std::fs::copy(LEAN, &lean).expect("copy sessionsig");
+    std::fs::hard_link(LEAN, &lean).expect("link sessionsig");
     (dir, lean)
 }
 
