@@ -1,6 +1,7 @@
 //! The `sessionsig` commands, shared by the two programs that run them: `sessionsig`, which
 //! runs `verify` itself and hands every other command to `sessionsig-full` (see [`companion`]),
-//! and `sessionsig-full`, which runs them all.
+//! and `sessionsig-full`, which runs them all. The modules are public for those two programs;
+//! they are not a library API (the core, `sessionsig`, is).
 //!
 //! JSON goes to stdout, errors to stderr. Exit 0 on success, 1 on invalid input or a failed
 //! verification, 2 on a usage error.
