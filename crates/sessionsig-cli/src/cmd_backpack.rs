@@ -7,7 +7,7 @@
 //!   session as it is and never prompts, so a narrowed session stays narrow and the node
 //!   judges each request. `share` and `revoke` are wallet signatures by nature.
 //! * What `login` learned (the wallet, the nodes, the shares received) is kept in the session
-//!   store next to the session key ([`crate::cmd_backpack_profile`]).
+//!   store next to the session key (`cmd_backpack_profile`).
 //! * Output: sentences and sizes in words by default, one JSON document with `--json`; a
 //!   progress bar on transfers when stderr is a terminal (never with `--json` or
 //!   `--no-progress`). Every refusal is one line on stderr, `code: sentence`, and exit 1;

@@ -56,7 +56,7 @@ pub struct Args {
     file: Option<PathBuf>,
 }
 
-/// One `--eth-rpc` value, as given: checked in [`contract_wallets`], not by clap, whose
+/// One `--eth-rpc` value, as given: checked in `contract_wallets`, not by clap, whose
 /// errors would quote it whole. Its `Debug` hides the URL (it may carry an API key).
 #[derive(Clone)]
 pub struct EthRpc(String);
