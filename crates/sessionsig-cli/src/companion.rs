@@ -8,10 +8,11 @@
 //! linked in, `sessionsig` was a 100 MB program (`.text` 13.5 MB) whose loader applied 15.9 k
 //! relocations (241 KB of `.data.rel.ro` copied on write) and ran aws-lc's constructor before
 //! `main`; `verify` alone links 24 MB (`.text` 2.6 MB, 3 k relocations, 55 KB). Measured on
-//! 2026-12-04 (fresh copies of both builds, 200 alternated pairs of single runs): a one-line
-//! `verify` run 1.61 → 1.23 ms of CPU (page faults 240 → 127), 400 cold lines −2.3 %
-//! (`scripts/bench-verify-ratios`: cold ratio 1.19 → 1.16). Every other command pays one more
-//! `exec` (≈ 1 ms) before it starts, which nothing else here runs often enough to notice.
+//! 2026-12-04, one build, the two programs as cargo linked them, alternated single runs: a
+//! one-line `verify` run 1.87 → 1.37 ms of CPU (−26 %, 200 pairs; page faults 249 → 138), 400
+//! cold lines −3.2 % (150 pairs); `scripts/bench-verify-ratios`, 21 rounds, cold ratio 1.20 →
+//! 1.17–1.18 (the bar is 1.20). Every other command pays one more `exec` (≈ 1 ms) before it
+//! starts, which nothing else here runs often enough to notice.
 //!
 //! `cargo build -p sessionsig-cli` and `cargo install` make both programs; `cargo run -p
 //! sessionsig-cli` runs `sessionsig-full` (the package's `default-run`). A `sessionsig` without
