@@ -30,13 +30,8 @@ pub const PROGRAM: &str = "sessionsig-full";
 /// Where the companion of the running program is: beside it (symbolic links resolved, so a
 /// link to `sessionsig` on the `PATH` finds the real directory). Never looked up on the
 /// `PATH`: nothing earlier on it can stand in for the companion.
-pub fn path() -> Result<PathBuf, CliError> {
-    let exe = std::env::current_exe().map_err(|e| CliError {
-        code: "companion_missing",
-        message: format!("cannot tell where this program is, to find {PROGRAM} beside it: {e}"),
-        exit: EXIT_USAGE,
-    })?;
-    Ok(exe.with_file_name(PROGRAM))
+fn path() -> std::io::Result<PathBuf> {
+    Ok(std::env::current_exe()?.with_file_name(PROGRAM))
 }
 
 /// Run this process's command line in the companion. On Unix this returns only when the
@@ -46,7 +41,7 @@ pub fn run() -> ExitCode {
     let argv0 = args.next().unwrap_or_else(|| OsString::from("sessionsig"));
     let companion = match path() {
         Ok(p) => p,
-        Err(e) => return report(&e),
+        Err(e) => return report(&missing(Path::new(PROGRAM), &e)),
     };
     let mut command = Command::new(&companion);
     command.args(args);

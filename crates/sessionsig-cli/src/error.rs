@@ -10,7 +10,7 @@ pub const EXIT_USAGE: u8 = 2;
 /// An error the CLI reports on stderr.
 #[derive(Debug)]
 pub struct CliError {
-    /// Stable code (the core's codes, plus `usage` and `io`).
+    /// Stable code (the core's codes, plus `usage`, `io` and `companion_missing`).
     pub code: &'static str,
     /// Human-readable reason (never contains secrets).
     pub message: String,
